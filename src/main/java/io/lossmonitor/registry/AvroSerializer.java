@@ -1,0 +1,93 @@
+package io.lossmonitor.registry;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericContainer;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Writes Avro records (specific or generic) in the Confluent wire format. The writer schema is registered under
+ * the configured subject ({@code auto.register.schemas=true}, the default), or looked up
+ * ({@code auto.register.schemas=false}), or the subject's latest version is used ({@code use.latest.version=true};
+ * the record must then match that schema's field order). Ids are cached: no registry call per record.
+ */
+public final class AvroSerializer<T extends GenericContainer> implements Serializer<T> {
+
+    private RegistryClient client;
+    private boolean isKey;
+    private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+
+    /** For Kafka to instantiate by class name; {@link #configure} then builds the registry client. */
+    public AvroSerializer() {
+    }
+
+    /** Ready to use with a shared client. */
+    public AvroSerializer(RegistryClient client, boolean isKey) {
+        this.client = client;
+        this.isKey = isKey;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        this.isKey = isKey;
+        if (client == null) {
+            client = new RegistryClient(RegistryConfig.from(configs));
+        }
+    }
+
+    @Override
+    public byte[] serialize(String topic, T data) {
+        if (data == null) {
+            return null;
+        }
+        if (client == null) {
+            throw new IllegalStateException("AvroSerializer is not configured: call configure() or pass a RegistryClient");
+        }
+        RegistryConfig config = client.config();
+        Schema schema = data.getSchema();
+        String subject = (isKey ? config.keyStrategy() : config.valueStrategy()).subject(topic, isKey, schema);
+        int id;
+        Schema writerSchema = schema;
+        if (config.useLatestVersion()) {
+            RegistryClient.RegisteredSchema latest = client.latest(subject);
+            id = latest.id();
+            writerSchema = latest.schema();
+        } else if (config.autoRegister()) {
+            id = client.register(subject, schema);
+        } else {
+            id = client.lookup(subject, schema);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        out.write(WireFormat.MAGIC_BYTE);
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        try {
+            writer(writerSchema, data).write(data, encoder);
+            encoder.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("cannot write " + schema.getFullName() + " to topic " + topic
+                    + " with schema id " + id + ": " + e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    private DatumWriter<Object> writer(Schema schema, T data) {
+        return writers.computeIfAbsent(schema, s -> data instanceof SpecificRecord
+                ? new SpecificDatumWriter<>(s, SpecificData.getForClass(data.getClass()))
+                : new GenericDatumWriter<>(s));
+    }
+}

@@ -1,0 +1,264 @@
+package io.lossmonitor.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.apache.avro.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A client for the Confluent Schema Registry REST API (any server that speaks it: Confluent's, Apicurio's
+ * {@code /apis/ccompat/v7}, Redpanda's, Karapace). Thread-safe.
+ *
+ * <p>Every answer that can be cached is: schemas by id, ids by (subject, schema), the latest version of a subject.
+ * After warm-up a serializer or deserializer makes no registry call per record. The caches are bounded LRU maps.
+ *
+ * <p>Failures: a 4xx answer raises {@link RegistryException} with Confluent's error code at once. A connection
+ * failure or 5xx tries the next URL; after every URL failed, the round is retried with exponential backoff up to
+ * {@code max.retries} times, then {@link RegistryException#UNREACHABLE} (or the last 5xx) is raised, retriable.
+ */
+public final class RegistryClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+
+    /** One registered schema: its subject, global id, version within the subject, and the schema. */
+    public record RegisteredSchema(String subject, int id, int version, Schema schema) {
+    }
+
+    private final RegistryConfig config;
+    private final HttpClient http;
+    private final String authorization;
+    private final BoundedCache<Integer, Schema> schemasById;
+    private final BoundedCache<String, Integer> idsBySubjectAndSchema;
+    private final BoundedCache<String, RegisteredSchema> latestBySubject;
+    private volatile int preferredUrl;
+
+    public RegistryClient(RegistryConfig config) {
+        this.config = config;
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .connectTimeout(config.requestTimeout())
+                .version(HttpClient.Version.HTTP_1_1);
+        if (config.tls().configured()) {
+            builder.sslContext(sslContext(config.tls()));
+        }
+        this.http = builder.build();
+        this.authorization = config.userInfo() == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString(config.userInfo().getBytes(StandardCharsets.UTF_8));
+        this.schemasById = new BoundedCache<>(config.cacheCapacity());
+        this.idsBySubjectAndSchema = new BoundedCache<>(config.cacheCapacity());
+        this.latestBySubject = new BoundedCache<>(config.cacheCapacity());
+    }
+
+    public RegistryConfig config() {
+        return config;
+    }
+
+    /** Registers {@code schema} under {@code subject} (or finds it registered already) and returns its global id. */
+    public int register(String subject, Schema schema) {
+        return idsBySubjectAndSchema.computeIfAbsent(key(subject, schema), k -> {
+            JsonNode answer = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
+            int id = answer.path("id").asInt(-1);
+            schemasById.put(id, schema);
+            return id;
+        });
+    }
+
+    /**
+     * The id of {@code schema} if it is registered under {@code subject}.
+     *
+     * @throws RegistryException 40401 when the subject does not exist, 40403 when the schema is not registered
+     */
+    public int lookup(String subject, Schema schema) {
+        return idsBySubjectAndSchema.computeIfAbsent(key(subject, schema), k -> {
+            JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema));
+            int id = answer.path("id").asInt(-1);
+            schemasById.put(id, schema);
+            return id;
+        });
+    }
+
+    /**
+     * The schema with global id {@code id}.
+     *
+     * @throws RegistryException 40403 when no schema has that id
+     */
+    public Schema schemaById(int id) {
+        return schemasById.computeIfAbsent(id, k -> parse(send("GET", "/schemas/ids/" + id, null).path("schema").asText()));
+    }
+
+    /** The latest version registered under {@code subject} (cached: a new version is seen after a restart). */
+    public RegisteredSchema latest(String subject) {
+        return latestBySubject.computeIfAbsent(subject, k -> {
+            JsonNode answer = send("GET", "/subjects/" + encode(subject) + "/versions/latest", null);
+            Schema schema = parse(answer.path("schema").asText());
+            int id = answer.path("id").asInt(-1);
+            schemasById.put(id, schema);
+            return new RegisteredSchema(subject, id, answer.path("version").asInt(-1), schema);
+        });
+    }
+
+    /** Whether {@code schema} may be registered under {@code subject} by the subject's compatibility rule. */
+    public boolean isCompatible(String subject, Schema schema) {
+        JsonNode answer = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest",
+                schemaBody(schema));
+        return answer.path("is_compatible").asBoolean(false);
+    }
+
+    /** The versions registered under {@code subject}, oldest first. */
+    public List<Integer> versions(String subject) {
+        List<Integer> versions = new ArrayList<>();
+        send("GET", "/subjects/" + encode(subject) + "/versions", null).forEach(v -> versions.add(v.asInt()));
+        return versions;
+    }
+
+    private JsonNode send(String method, String path, String body) {
+        List<URI> urls = config.urls();
+        RegistryException last = null;
+        long wait = config.retryWait().toMillis();
+        for (int attempt = 0; attempt <= config.maxRetries(); attempt++) {
+            if (attempt > 0) {
+                sleep(wait);
+                wait = Math.min(wait * 2, config.retryMaxWait().toMillis());
+            }
+            int first = preferredUrl;
+            for (int i = 0; i < urls.size(); i++) {
+                int index = (first + i) % urls.size();
+                URI uri = URI.create(urls.get(index) + path);
+                try {
+                    HttpResponse<byte[]> response = http.send(request(method, uri, body),
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    int status = response.statusCode();
+                    if (status / 100 == 2) {
+                        preferredUrl = index;
+                        return JSON.readTree(response.body());
+                    }
+                    RegistryException error = error(method, uri, status, response.body());
+                    if (!error.isRetriable()) {
+                        preferredUrl = index;
+                        throw error;
+                    }
+                    last = error;
+                } catch (IOException e) {
+                    last = new RegistryException(RegistryException.UNREACHABLE, "schema registry " + urls.get(index)
+                            + " did not answer " + method + " " + path + ": " + e, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new RegistryException(RegistryException.UNREACHABLE, "interrupted while calling the schema"
+                            + " registry", e);
+                }
+            }
+            LOG.warn("schema registry call {} {} failed on every URL (attempt {} of {}): {}", method, path,
+                    attempt + 1, config.maxRetries() + 1, last.getMessage());
+        }
+        throw last;
+    }
+
+    private HttpRequest request(String method, URI uri, String body) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
+                .timeout(config.requestTimeout())
+                .header("Accept", CONTENT_TYPE + ", application/json");
+        if (authorization != null) {
+            builder.header("Authorization", authorization);
+        }
+        if (body == null) {
+            return builder.method(method, HttpRequest.BodyPublishers.noBody()).build();
+        }
+        return builder.header("Content-Type", CONTENT_TYPE)
+                .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                .build();
+    }
+
+    private static RegistryException error(String method, URI uri, int status, byte[] body) {
+        int code = status;
+        String message = new String(body, StandardCharsets.UTF_8);
+        try {
+            JsonNode json = JSON.readTree(body);
+            code = json.path("error_code").asInt(status);
+            message = json.path("message").asText(message);
+        } catch (IOException | RuntimeException e) {
+            // Not JSON (a proxy's error page): keep the status and the raw text.
+        }
+        return new RegistryException(code, status, "schema registry answered " + status + " (error " + code + ") to "
+                + method + " " + uri.getPath() + ": " + message);
+    }
+
+    private static String schemaBody(Schema schema) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("schema", schema.toString());
+        return body.toString();
+    }
+
+    private static Schema parse(String text) {
+        return new Schema.Parser().parse(text);
+    }
+
+    private static String key(String subject, Schema schema) {
+        return subject + '\u0000' + schema;
+    }
+
+    private static String encode(String subject) {
+        return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException(RegistryException.UNREACHABLE, "interrupted while waiting to retry the"
+                    + " schema registry", e);
+        }
+    }
+
+    private static SSLContext sslContext(RegistryConfig.TlsSettings tls) {
+        try {
+            TrustManagerFactory trust = null;
+            if (tls.truststoreLocation() != null) {
+                trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                trust.init(load(tls.truststoreLocation(), tls.truststoreType(), tls.truststorePassword()));
+            }
+            KeyManagerFactory keys = null;
+            if (tls.keystoreLocation() != null) {
+                keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                String keyPassword = tls.keyPassword() != null ? tls.keyPassword() : tls.keystorePassword();
+                keys.init(load(tls.keystoreLocation(), tls.keystoreType(), tls.keystorePassword()),
+                        keyPassword == null ? null : keyPassword.toCharArray());
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys == null ? null : keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("cannot set up TLS for the schema registry from " + tls + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyStore load(String location, String type, String password)
+            throws GeneralSecurityException, IOException {
+        KeyStore store = KeyStore.getInstance(type);
+        try (InputStream in = Files.newInputStream(Path.of(location))) {
+            store.load(in, password == null ? null : password.toCharArray());
+        }
+        return store;
+    }
+}
