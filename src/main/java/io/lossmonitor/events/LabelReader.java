@@ -3,7 +3,8 @@ package io.lossmonitor.events;
 import io.lossmonitor.schema.Label;
 import java.io.IOException;
 import org.apache.avro.Schema;
-import org.apache.avro.io.ResolvingDecoder;
+import java.util.List;
+import org.apache.avro.io.Decoder;
 
 /** Decodes any compatible version of {@code Label} into a {@link LabelEvent}. */
 public final class LabelReader extends ResolvingReader<LabelEvent> {
@@ -13,14 +14,14 @@ public final class LabelReader extends ResolvingReader<LabelEvent> {
     }
 
     @Override
-    LabelEvent read(ResolvingDecoder in) throws IOException {
+    LabelEvent read(Decoder in, List<Schema.Field> order, boolean direct) throws IOException {
         String predictionId = null;
         String modelId = null;
         long timestamp = 0;
         int index = -1;
         double[] vector = null;
         double weight = 1.0;
-        for (Schema.Field field : in.readFieldOrder()) {
+        for (Schema.Field field : order) {
             switch (field.name()) {
                 case "prediction_id" -> predictionId = in.readString();
                 case "model_id" -> modelId = in.readString();
@@ -30,7 +31,7 @@ public final class LabelReader extends ResolvingReader<LabelEvent> {
                     if (in.readIndex() == 0) {
                         index = in.readInt();
                     } else {
-                        vector = readDoubles(in);
+                        vector = readDoubles(in, field, direct);
                     }
                 }
                 case "weight" -> {

@@ -6,7 +6,8 @@ import io.lossmonitor.schema.Task;
 import java.io.IOException;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.io.ResolvingDecoder;
+import java.util.List;
+import org.apache.avro.io.Decoder;
 
 /** Decodes any compatible version of {@code Prediction} into a {@link PredictionEvent}. */
 public final class PredictionReader extends ResolvingReader<PredictionEvent> {
@@ -19,7 +20,7 @@ public final class PredictionReader extends ResolvingReader<PredictionEvent> {
     }
 
     @Override
-    PredictionEvent read(ResolvingDecoder in) throws IOException {
+    PredictionEvent read(Decoder in, List<Schema.Field> order, boolean direct) throws IOException {
         String predictionId = null;
         String modelId = null;
         String modelVersion = null;
@@ -28,7 +29,7 @@ public final class PredictionReader extends ResolvingReader<PredictionEvent> {
         OutputKind output = null;
         double[] scores = null;
         Map<String, String> segments = Map.of();
-        for (Schema.Field field : in.readFieldOrder()) {
+        for (Schema.Field field : order) {
             switch (field.name()) {
                 case "prediction_id" -> predictionId = in.readString();
                 case "model_id" -> modelId = in.readString();
@@ -36,7 +37,7 @@ public final class PredictionReader extends ResolvingReader<PredictionEvent> {
                 case "timestamp" -> timestamp = in.readLong();
                 case "task" -> task = TASKS[in.readEnum()];
                 case "output" -> output = OUTPUTS[in.readEnum()];
-                case "scores" -> scores = readDoubles(in);
+                case "scores" -> scores = readDoubles(in, field, direct);
                 case "segments" -> segments = readStringMap(in);
                 default -> throw new IllegalStateException("Prediction reader schema has an unhandled field " + field.name());
             }

@@ -2,8 +2,6 @@ package io.lossmonitor.bench;
 
 import io.lossmonitor.loss.BinaryCrossEntropy;
 import io.lossmonitor.loss.CrossEntropy;
-import java.util.Collection;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -17,15 +15,11 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.options.CommandLineOptions;
-import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Per-row cost of the loss core on the event hot path: one softmax cross-entropy row of C logits, one multi-label
  * BCE-with-logits row of C elements. Rows cycle through a 4 MiB-bounded batch, so inputs come from cache as in a
- * stream of small events. {@link #main} prints ns per row and ns per element.
+ * stream of small events. {@link Benchmarks} prints ns per row and ns per element.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -95,26 +89,5 @@ public class LossCoreBenchmark {
     public double bceWithLogits() {
         int r = nextRow();
         return bce.rowLoss(logits, r * classes, multiHot, r * classes, null, 0);
-    }
-
-    /** Runs the benchmarks (JMH options may be passed, e.g. {@code -p classes=100}) and prints a per-element table. */
-    public static void main(String[] args) throws Exception {
-        CommandLineOptions cli = new CommandLineOptions(args);
-        OptionsBuilder options = new OptionsBuilder();
-        options.parent(cli);
-        if (cli.getIncludes().isEmpty()) {
-            options.include(LossCoreBenchmark.class.getSimpleName());
-        }
-        Collection<RunResult> results = new Runner(options.build()).run();
-        System.out.println();
-        System.out.printf(Locale.ROOT, "%-38s %6s %12s %12s %10s%n", "benchmark", "C", "ns/row", "ns/element", "error");
-        for (RunResult result : results) {
-            String name = result.getParams().getBenchmark();
-            int c = Integer.parseInt(result.getParams().getParam("classes"));
-            double perRow = result.getPrimaryResult().getScore();
-            double error = result.getPrimaryResult().getScoreError();
-            System.out.printf(Locale.ROOT, "%-38s %6d %12.2f %12.3f %9.2f%%%n", name.substring(name.lastIndexOf('.') + 1),
-                    c, perRow, perRow / c, 100 * error / perRow);
-        }
     }
 }

@@ -1,0 +1,39 @@
+package io.lossmonitor.bench;
+
+import java.util.Collection;
+import java.util.Locale;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Runs the JMH benchmarks (all of them, or those matching the JMH options given, e.g. {@code DecodeBenchmark} or
+ * {@code -p classes=100}) and prints a table of ns per operation and per element (element = class score).
+ */
+public final class Benchmarks {
+
+    private Benchmarks() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        CommandLineOptions cli = new CommandLineOptions(args);
+        OptionsBuilder options = new OptionsBuilder();
+        options.parent(cli);
+        if (cli.getIncludes().isEmpty()) {
+            options.include(LossCoreBenchmark.class.getSimpleName());
+            options.include(DecodeBenchmark.class.getSimpleName());
+        }
+        Collection<RunResult> results = new Runner(options.build()).run();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-52s %6s %12s %12s %10s%n", "benchmark", "C", "ns/op", "ns/element", "error");
+        for (RunResult result : results) {
+            String name = result.getParams().getBenchmark();
+            int c = Integer.parseInt(result.getParams().getParam("classes"));
+            double perOp = result.getPrimaryResult().getScore();
+            double error = result.getPrimaryResult().getScoreError();
+            System.out.printf(Locale.ROOT, "%-52s %6d %12.2f %12.3f %9.2f%%%n", name.substring(name.lastIndexOf("bench.") + 6),
+                    c, perOp, perOp / c, 100 * error / perOp);
+        }
+    }
+}
