@@ -176,13 +176,15 @@ public final class Traffic implements Iterator<GeneratedRecord> {
 
         Truth draw(SplittableRandom random, TrafficConfig.Drift.Kind drift) {
             int c = profile.classes();
-            double scale = drift == TrafficConfig.Drift.Kind.MISCALIBRATION ? 3.0 : 1.0;
+            boolean miscalibrated = drift == TrafficConfig.Drift.Kind.MISCALIBRATION;
+            double scale = miscalibrated ? 3.0 : 1.0;
+            double signal = miscalibrated ? 0.4 : 1.0;
             boolean reversed = drift == TrafficConfig.Drift.Kind.CLASS_BALANCE;
             double[] logits = new double[c];
             if (profile.task() == Task.MULTICLASS) {
                 int y = sample(random, reversed);
                 for (int k = 0; k < c; k++) {
-                    logits[k] = scale * (Math.log(prior[k]) + gaussian(random) + (k == y ? 2.5 : 0.0));
+                    logits[k] = scale * (Math.log(prior[k]) + gaussian(random) + (k == y ? 2.5 * signal : 0.0));
                 }
                 return new Truth(multiclassOutput(logits), y);
             }
@@ -191,7 +193,7 @@ public final class Traffic implements Iterator<GeneratedRecord> {
                 double p = reversed ? 1 - prior[k] : prior[k];
                 int y = random.nextDouble() < p ? 1 : 0;
                 multiHot[k] = y;
-                logits[k] = scale * (Math.log(prior[k] / (1 - prior[k])) + 2.0 * (2 * y - 1) + gaussian(random));
+                logits[k] = scale * (Math.log(prior[k] / (1 - prior[k])) + 2.0 * signal * (2 * y - 1) + gaussian(random));
             }
             double[] scores = logits;
             if (profile.output() == OutputKind.PROBABILITIES) {

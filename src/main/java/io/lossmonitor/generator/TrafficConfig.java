@@ -28,7 +28,10 @@ public record TrafficConfig(long seed, List<ModelProfile> models, long predictio
     /** From {@code atMs} on, {@code modelId}'s predictions change. */
     public record Drift(String modelId, long atMs, Kind kind) {
         public enum Kind {
-            /** Logits are scaled up three-fold: overconfident, so loss and ECE rise. */
+            /**
+             * The model loses most of its signal for the true class while its logits are scaled three-fold: it is
+             * less accurate and overconfident, so loss, ECE and normalized entropy rise.
+             */
             MISCALIBRATION,
             /** The true class balance reverses while the model keeps its learned prior. */
             CLASS_BALANCE

@@ -1,0 +1,125 @@
+package io.lossmonitor.generator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lossmonitor.events.DefaultLoss;
+import io.lossmonitor.generator.GeneratedRecord.LabelRecord;
+import io.lossmonitor.generator.GeneratedRecord.PredictionRecord;
+import io.lossmonitor.schema.Label;
+import io.lossmonitor.schema.LossKind;
+import io.lossmonitor.schema.OutputKind;
+import io.lossmonitor.schema.Prediction;
+import io.lossmonitor.schema.Task;
+import java.io.IOException;
+import java.io.Writer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Writes what the service should report as loss-CLI cases: for each (model, version), one batch case with
+ * {@code reduction='mean'} over the events that join, i.e. valid predictions whose newest valid label came within
+ * {@code maxLabelDelay} of the prediction time (duplicates ignored, corrections replacing the first label), scored
+ * with the model's default loss. So {@code loss --input cases.jsonl} prints the figure to compare with the
+ * service's all-time mean for that model. Holds every prediction in memory: it is for test and demo volumes.
+ */
+public final class CasesTrafficSink implements TrafficSink {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Writer out;
+    private final long maxDelayMs;
+    private final Map<String, Prediction> predictions = new LinkedHashMap<>();
+    private final Map<String, Label> labels = new HashMap<>();
+
+    public CasesTrafficSink(Writer out, Duration maxLabelDelay) {
+        this.out = out;
+        this.maxDelayMs = maxLabelDelay.toMillis();
+    }
+
+    @Override
+    public void accept(GeneratedRecord record) {
+        switch (record) {
+            case PredictionRecord p -> {
+                if (p.valid()) {
+                    predictions.putIfAbsent(key(p.prediction().getModelId(), p.prediction().getPredictionId()), p.prediction());
+                }
+            }
+            case LabelRecord l -> {
+                if (l.valid()) {
+                    labels.put(key(l.label().getModelId(), l.label().getPredictionId()), l.label());
+                }
+            }
+        }
+    }
+
+    private static String key(String model, String id) {
+        return model + '\u0000' + id;
+    }
+
+    @Override
+    public void close() throws IOException {
+        Map<String, ObjectNode> cases = new TreeMap<>();
+        for (Map.Entry<String, Prediction> entry : predictions.entrySet()) {
+            Prediction p = entry.getValue();
+            Label label = labels.get(entry.getKey());
+            if (label == null) {
+                continue;
+            }
+            long delay = label.getTimestamp().toEpochMilli() - p.getTimestamp().toEpochMilli();
+            if (delay > maxDelayMs) {
+                continue;
+            }
+            boolean index = label.getTarget() instanceof Integer;
+            String id = p.getModelId() + "@" + p.getModelVersion() + (index ? "" : "#vector");
+            ObjectNode c = cases.computeIfAbsent(id, k -> newCase(k, p, index));
+            ((ArrayNode) c.get("input")).add(EventJson.numbers(p.getScores()));
+            ((ArrayNode) c.get("target")).add(target(p.getTask(), label.getTarget()));
+            c.put("events", c.get("events").asInt() + 1);
+        }
+        try (out) {
+            for (ObjectNode c : cases.values()) {
+                out.write(JSON.writeValueAsString(c));
+                out.write('\n');
+            }
+        }
+    }
+
+    private static ObjectNode newCase(String id, Prediction p, boolean index) {
+        LossKind loss = DefaultLoss.of(p.getTask(), p.getOutput());
+        ObjectNode c = JSON.createObjectNode();
+        c.put("id", id).put("model_id", p.getModelId()).put("model_version", p.getModelVersion());
+        c.put("loss", switch (loss) {
+            case CROSS_ENTROPY -> "cross_entropy";
+            case NLL -> "nll_loss";
+            case BINARY_CROSS_ENTROPY -> "binary_cross_entropy";
+            case BINARY_CROSS_ENTROPY_WITH_LOGITS -> "binary_cross_entropy_with_logits";
+        });
+        if (loss == LossKind.CROSS_ENTROPY && p.getOutput() == OutputKind.PROBABILITIES) {
+            c.put("input_kind", "probabilities");
+        }
+        if (p.getTask() == Task.MULTICLASS) {
+            c.put("target_kind", index ? "index" : "prob");
+        }
+        c.put("reduction", "mean").put("events", 0);
+        c.putArray("input");
+        c.putArray("target");
+        return c;
+    }
+
+    /** Binary index labels become the one-element float vector BCE takes. */
+    @SuppressWarnings("unchecked")
+    private static com.fasterxml.jackson.databind.JsonNode target(Task task, Object target) {
+        if (task == Task.BINARY && target instanceof Integer y) {
+            return EventJson.numbers(List.of((double) y));
+        }
+        if (target instanceof Integer y) {
+            return JSON.getNodeFactory().numberNode(y);
+        }
+        return EventJson.numbers((List<Double>) target);
+    }
+}

@@ -1,0 +1,40 @@
+package io.lossmonitor.generator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.util.List;
+
+/** JSON values for generated events: numbers, with non-finite ones as the strings the loss CLI reads. */
+final class EventJson {
+
+    private EventJson() {
+    }
+
+    static JsonNode number(double v) {
+        if (Double.isNaN(v)) {
+            return JsonNodeFactory.instance.textNode("NaN");
+        }
+        if (Double.isInfinite(v)) {
+            return JsonNodeFactory.instance.textNode(v > 0 ? "Infinity" : "-Infinity");
+        }
+        return JsonNodeFactory.instance.numberNode(v);
+    }
+
+    static ArrayNode numbers(List<Double> values) {
+        ArrayNode array = JsonNodeFactory.instance.arrayNode(values.size());
+        for (Double v : values) {
+            array.add(number(v));
+        }
+        return array;
+    }
+
+    /** A label target: an index, or a vector. */
+    @SuppressWarnings("unchecked")
+    static JsonNode target(Object target) {
+        if (target instanceof Integer index) {
+            return JsonNodeFactory.instance.numberNode(index);
+        }
+        return numbers((List<Double>) target);
+    }
+}
