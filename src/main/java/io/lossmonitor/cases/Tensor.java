@@ -155,12 +155,6 @@ final class Tensor {
     }
 
     static JsonNode number(double v) {
-        if (Double.isNaN(v)) {
-            return JsonNodeFactory.instance.textNode("NaN");
-        }
-        if (Double.isInfinite(v)) {
-            return JsonNodeFactory.instance.textNode(v > 0 ? "Infinity" : "-Infinity");
-        }
-        return JsonNodeFactory.instance.numberNode(v);
+        return JsonNumbers.of(v);
     }
 }

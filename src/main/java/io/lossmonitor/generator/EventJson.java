@@ -3,6 +3,7 @@ package io.lossmonitor.generator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.lossmonitor.cases.JsonNumbers;
 import java.util.List;
 
 /** JSON values for generated events: numbers, with non-finite ones as the strings the loss CLI reads. */
@@ -12,13 +13,7 @@ final class EventJson {
     }
 
     static JsonNode number(double v) {
-        if (Double.isNaN(v)) {
-            return JsonNodeFactory.instance.textNode("NaN");
-        }
-        if (Double.isInfinite(v)) {
-            return JsonNodeFactory.instance.textNode(v > 0 ? "Infinity" : "-Infinity");
-        }
-        return JsonNodeFactory.instance.numberNode(v);
+        return JsonNumbers.of(v);
     }
 
     static ArrayNode numbers(List<Double> values) {
