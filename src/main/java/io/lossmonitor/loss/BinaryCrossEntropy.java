@@ -88,6 +88,25 @@ public final class BinaryCrossEntropy {
     }
 
     /**
+     * Checks one row of scores as {@link #rowLoss} does (finite logits, or probabilities in [0, 1]).
+     *
+     * @throws LossInputException for an invalid row
+     */
+    public void validateScores(double[] scores, int offset) {
+        if (offset < 0 || offset + numClasses > scores.length) {
+            throw new LossInputException(Reason.SHAPE_MISMATCH, "expected " + numClasses + " scores, got "
+                    + Math.max(0, scores.length - offset));
+        }
+        for (int c = 0; c < numClasses; c++) {
+            double x = scores[offset + c];
+            if (logits ? !Double.isFinite(x) : !(x >= 0.0 && x <= 1.0)) {
+                throw new LossInputException(logits ? Reason.NON_FINITE_SCORE : Reason.PROBABILITY_OUT_OF_RANGE,
+                        "input[" + c + "] = " + LogMath.describe(x) + (logits ? " is not finite" : " is outside [0, 1]"));
+            }
+        }
+    }
+
+    /**
      * Element-wise losses over tensors of any shape, flattened: PyTorch's {@code reduction='none'}. {@code weight}
      * and {@code posWeight} are null or already broadcast to the input's element count.
      */

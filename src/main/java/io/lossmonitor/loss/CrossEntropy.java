@@ -151,6 +151,26 @@ public final class CrossEntropy {
     }
 
     /**
+     * Checks one row of scores as every loss method does (finite; for probabilities, in [0, 1] and summing to 1),
+     * without computing a loss.
+     *
+     * @throws LossInputException for an invalid row
+     */
+    public void validateScores(double[] scores, int offset) {
+        checkRowBounds(scores, offset);
+        if (space == ScoreSpace.LOGITS) {
+            for (int c = 0; c < numClasses; c++) {
+                double x = scores[offset + c];
+                if (!Double.isFinite(x)) {
+                    throw nonFinite(c, x);
+                }
+            }
+        } else {
+            validateNonLogitRow(scores, offset);
+        }
+    }
+
+    /**
      * The row's mean denominator for a class-index target: {@code weight[target]}, or 0 when ignored.
      *
      * @throws LossInputException when the target is out of range and not the ignore index

@@ -107,6 +107,11 @@ public final class RegistryClient {
         return schemasById.computeIfAbsent(id, k -> parse(send("GET", "/schemas/ids/" + id, null).path("schema").asText()));
     }
 
+    /** The schema with this id if it is cached; never calls the registry (for code that must not block). */
+    public Schema cachedSchemaById(int id) {
+        return schemasById.get(id);
+    }
+
     /** The latest version registered under {@code subject} (cached: a new version is seen after a restart). */
     public RegisteredSchema latest(String subject) {
         return latestBySubject.computeIfAbsent(subject, k -> {

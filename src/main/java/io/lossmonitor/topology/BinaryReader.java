@@ -1,0 +1,95 @@
+package io.lossmonitor.topology;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Reads what {@link BinaryWriter} wrote. */
+public final class BinaryReader {
+
+    private final ByteBuffer buf;
+
+    public BinaryReader(byte[] bytes) {
+        this.buf = ByteBuffer.wrap(bytes);
+    }
+
+    public int readByte() {
+        return buf.get();
+    }
+
+    public boolean readBoolean() {
+        return buf.get() != 0;
+    }
+
+    public int readInt() {
+        return buf.getInt();
+    }
+
+    public long readLong() {
+        return buf.getLong();
+    }
+
+    public double readDouble() {
+        return buf.getDouble();
+    }
+
+    public String readString() {
+        int n = buf.getInt();
+        if (n < 0) {
+            return null;
+        }
+        String s = new String(buf.array(), buf.arrayOffset() + buf.position(), n, StandardCharsets.UTF_8);
+        buf.position(buf.position() + n);
+        return s;
+    }
+
+    public byte[] readBytes() {
+        int n = buf.getInt();
+        if (n < 0) {
+            return null;
+        }
+        byte[] out = new byte[n];
+        buf.get(out);
+        return out;
+    }
+
+    public double[] readDoubles() {
+        int n = buf.getInt();
+        if (n < 0) {
+            return null;
+        }
+        double[] out = new double[n];
+        buf.asDoubleBuffer().get(out);
+        buf.position(buf.position() + 8 * n);
+        return out;
+    }
+
+    public int[] readInts() {
+        int[] out = new int[buf.getInt()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = buf.getInt();
+        }
+        return out;
+    }
+
+    public String[] readStrings() {
+        String[] out = new String[buf.getInt()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = readString();
+        }
+        return out;
+    }
+
+    public Map<String, String> readStringMap() {
+        int n = buf.getInt();
+        if (n == 0) {
+            return Map.of();
+        }
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            map.put(readString(), readString());
+        }
+        return map;
+    }
+}

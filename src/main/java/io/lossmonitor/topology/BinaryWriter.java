@@ -1,0 +1,119 @@
+package io.lossmonitor.topology;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A compact big-endian encoding for internal topics and state stores, which never leave the application and
+ * need no schema registry. Strings are length-prefixed UTF-8; arrays are length-prefixed; -1 marks null.
+ */
+public final class BinaryWriter {
+
+    private ByteBuffer buf;
+
+    public BinaryWriter(int initialCapacity) {
+        buf = ByteBuffer.allocate(Math.max(16, initialCapacity));
+    }
+
+    private void ensure(int bytes) {
+        if (buf.remaining() < bytes) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(buf.capacity() * 2, buf.position() + bytes));
+            buf.flip();
+            bigger.put(buf);
+            buf = bigger;
+        }
+    }
+
+    public BinaryWriter writeByte(int b) {
+        ensure(1);
+        buf.put((byte) b);
+        return this;
+    }
+
+    public BinaryWriter writeBoolean(boolean b) {
+        return writeByte(b ? 1 : 0);
+    }
+
+    public BinaryWriter writeInt(int v) {
+        ensure(4);
+        buf.putInt(v);
+        return this;
+    }
+
+    public BinaryWriter writeLong(long v) {
+        ensure(8);
+        buf.putLong(v);
+        return this;
+    }
+
+    public BinaryWriter writeDouble(double v) {
+        ensure(8);
+        buf.putDouble(v);
+        return this;
+    }
+
+    public BinaryWriter writeString(String s) {
+        if (s == null) {
+            return writeInt(-1);
+        }
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        writeInt(bytes.length);
+        ensure(bytes.length);
+        buf.put(bytes);
+        return this;
+    }
+
+    public BinaryWriter writeBytes(byte[] bytes) {
+        if (bytes == null) {
+            return writeInt(-1);
+        }
+        writeInt(bytes.length);
+        ensure(bytes.length);
+        buf.put(bytes);
+        return this;
+    }
+
+    public BinaryWriter writeDoubles(double[] values) {
+        if (values == null) {
+            return writeInt(-1);
+        }
+        writeInt(values.length);
+        ensure(8 * values.length);
+        buf.asDoubleBuffer().put(values);
+        buf.position(buf.position() + 8 * values.length);
+        return this;
+    }
+
+    public BinaryWriter writeInts(int[] values) {
+        writeInt(values.length);
+        ensure(4 * values.length);
+        for (int v : values) {
+            buf.putInt(v);
+        }
+        return this;
+    }
+
+    public BinaryWriter writeStrings(String[] values) {
+        writeInt(values.length);
+        for (String v : values) {
+            writeString(v);
+        }
+        return this;
+    }
+
+    public BinaryWriter writeStringMap(Map<String, String> map) {
+        writeInt(map.size());
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            writeString(e.getKey());
+            writeString(e.getValue());
+        }
+        return this;
+    }
+
+    public byte[] toByteArray() {
+        byte[] out = new byte[buf.position()];
+        System.arraycopy(buf.array(), 0, out, 0, out.length);
+        return out;
+    }
+}

@@ -1,0 +1,127 @@
+package io.lossmonitor.topology;
+
+import io.lossmonitor.schema.ModelSpec;
+import io.lossmonitor.topology.intake.Intake;
+import io.lossmonitor.topology.intake.LabelIntakeProcessor;
+import io.lossmonitor.topology.intake.PredictionIntakeProcessor;
+import io.lossmonitor.topology.join.JoinCodecs;
+import io.lossmonitor.topology.join.JoinInput;
+import io.lossmonitor.topology.join.JoinOutput;
+import io.lossmonitor.topology.join.LabelJoinProcessor;
+import io.lossmonitor.topology.score.Score;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The loss-monitor topology, a pure function of its configuration and serdes (the tests build it the same way):
+ * <pre>
+ *  predictions ─▶ decode-predictions ─┐                      ┌─▶ scored-events
+ *                                     ├─▶ join-input ─▶ label-join ─┼─▶ late-labels
+ *  labels ──────▶ decode-labels ──────┘  (repartition by       └─▶ dead letters (labels that do not fit)
+ *                   │                     model, prediction id)
+ *                   └─▶ dead letters (undecodable or invalid records)
+ *  models ─▶ model-specs (global table, read by intake and join)
+ * </pre>
+ * Predictions and labels share one repartition topic so that both sides of a key land in the same task whatever
+ * the input topics' partition counts.
+ */
+public final class LossTopology {
+
+    private LossTopology() {
+    }
+
+    public static Topology build(TopologyConfig config, TopologySerdes serdes) {
+        StreamsBuilder builder = new StreamsBuilder();
+        scores(builder, config, serdes);
+        return builder.build();
+    }
+
+    /** Adds the intake and the join to {@code builder}; returns the stream of scores (and retractions). */
+    public static KStream<String, Score> scores(StreamsBuilder builder, TopologyConfig config, TopologySerdes serdes) {
+        builder.globalTable(config.modelsTopic(),
+                Consumed.with(Serdes.String(), serdes.modelSpecs()).withName(Names.MODELS_SOURCE),
+                Materialized.<String, ModelSpec>as(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE))
+                        .withKeySerde(Serdes.String()).withValueSerde(serdes.modelSpecs()));
+        long skew = config.maxClockSkew().toMillis();
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.INTAKE_ACCOUNTING_STORE), Serdes.String(), Serdes.Long()));
+
+        KStream<String, Intake> predictions = builder
+                .stream(config.predictionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withTimestampExtractor(new PayloadTimestampExtractor(serdes.registry(), true, skew))
+                        .withName(Names.PREDICTIONS_SOURCE))
+                .process(() -> new PredictionIntakeProcessor(serdes.predictions(), config),
+                        Named.as(Names.DECODE_PREDICTIONS), Names.INTAKE_ACCOUNTING_STORE);
+        KStream<String, Intake> labels = builder
+                .stream(config.labelsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withTimestampExtractor(new PayloadTimestampExtractor(serdes.registry(), false, skew))
+                        .withName(Names.LABELS_SOURCE))
+                .process(() -> new LabelIntakeProcessor(serdes.labels(), config),
+                        Named.as(Names.DECODE_LABELS), Names.INTAKE_ACCOUNTING_STORE);
+
+        var intake = predictions.merge(labels, Named.as(Names.MERGE_INTAKE))
+                .split(Named.as(Names.INTAKE_BRANCHES))
+                .branch((key, value) -> value instanceof Intake.DeadLetter, Branched.as(Names.DEAD_LETTERS))
+                .defaultBranch(Branched.as(Names.ACCEPTED));
+        intake.get(Names.INTAKE_BRANCHES + Names.DEAD_LETTERS)
+                .map((key, value) -> KeyValue.pair(((Intake.DeadLetter) value).key(), ((Intake.DeadLetter) value).value()),
+                        Named.as(Names.TO_DEAD_LETTER))
+                .to(config.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(Names.INTAKE_DEAD_LETTERS_SINK));
+
+        addJoinStores(builder);
+        Repartitioned<String, JoinInput> byId = Repartitioned.<String, JoinInput>as(Names.JOIN_INPUT)
+                .withKeySerde(Serdes.String()).withValueSerde(JoinCodecs.joinInput());
+        if (config.partitions() > 0) {
+            byId = byId.withNumberOfPartitions(config.partitions());
+        }
+        var joined = intake.get(Names.INTAKE_BRANCHES + Names.ACCEPTED)
+                .mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT))
+                .repartition(byId)
+                .process(() -> new LabelJoinProcessor(config), Named.as(Names.LABEL_JOIN),
+                        Names.PREDICTIONS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE, Names.JOIN_ACCOUNTING_STORE)
+                .split(Named.as(Names.JOIN_OUTPUT_BRANCHES))
+                .branch((key, value) -> value instanceof JoinOutput.Scored, Branched.as(Names.SCORED))
+                .branch((key, value) -> value instanceof JoinOutput.Late, Branched.as(Names.LATE))
+                .defaultBranch(Branched.as(Names.REJECTED));
+
+        KStream<String, Score> scores = joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.SCORED)
+                .mapValues(value -> ((JoinOutput.Scored) value).score(), Named.as(Names.SCORED + "-score"));
+        scores.mapValues(ScoredEvents::of, Named.as(Names.TO_SCORED_EVENTS))
+                .to(config.scoredEventsTopic(), Produced.with(Serdes.String(), serdes.scoredEvents())
+                        .withName(Names.SCORED_EVENTS_SINK));
+        joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.LATE)
+                .map((key, value) -> KeyValue.pair(((JoinOutput.Late) value).label().rawKey(),
+                        ((JoinOutput.Late) value).label().rawValue()), Named.as(Names.TO_LATE_LABELS))
+                .to(config.lateLabelsTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(Names.LATE_LABELS_SINK));
+        joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.REJECTED)
+                .map((key, value) -> KeyValue.pair(((JoinOutput.Rejected) value).label().rawKey(),
+                        ((JoinOutput.Rejected) value).label().rawValue()), Named.as(Names.TO_JOIN_DEAD_LETTERS))
+                .to(config.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(Names.JOIN_DEAD_LETTERS_SINK));
+        return scores;
+    }
+
+    private static void addJoinStores(StreamsBuilder builder) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PREDICTIONS_STORE),
+                Serdes.String(), JoinCodecs.storedPrediction()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.EARLY_LABELS_STORE),
+                Serdes.String(), JoinCodecs.earlyLabel()));
+        builder.addStateStore(Stores.<Bytes, byte[]>keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.EXPIRY_STORE),
+                Serdes.Bytes(), Serdes.ByteArray()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.JOIN_ACCOUNTING_STORE),
+                Serdes.String(), Serdes.Long()));
+    }
+}

@@ -1,0 +1,56 @@
+package io.lossmonitor.topology;
+
+/**
+ * Every processor, state store and internal topic of the topology, named once. Renaming one changes the
+ * application's internal topics and stores: a deliberate, migration-worthy act (the topology snapshot test fails).
+ */
+public final class Names {
+
+    private Names() {
+    }
+
+    // Sources and sinks.
+    public static final String PREDICTIONS_SOURCE = "predictions-source";
+    public static final String LABELS_SOURCE = "labels-source";
+    public static final String MODELS_SOURCE = "models-source";
+    public static final String SCORED_EVENTS_SINK = "scored-events-sink";
+    public static final String LATE_LABELS_SINK = "late-labels-sink";
+    public static final String INTAKE_DEAD_LETTERS_SINK = "intake-dead-letters-sink";
+    public static final String JOIN_DEAD_LETTERS_SINK = "join-dead-letters-sink";
+
+    // Processors.
+    public static final String DECODE_PREDICTIONS = "decode-predictions";
+    public static final String DECODE_LABELS = "decode-labels";
+    public static final String MERGE_INTAKE = "merge-intake";
+    public static final String INTAKE_BRANCHES = "intake-";
+    public static final String ACCEPTED = "accepted";
+    public static final String DEAD_LETTERS = "dead-letters";
+    public static final String TO_JOIN_INPUT = "to-join-input";
+    public static final String TO_DEAD_LETTER = "to-dead-letter";
+    /** The one repartition topic: predictions and labels by (model, prediction id), so they are co-partitioned. */
+    public static final String JOIN_INPUT = "join-input";
+    public static final String LABEL_JOIN = "label-join";
+    public static final String JOIN_OUTPUT_BRANCHES = "join-";
+    public static final String SCORED = "scored";
+    public static final String LATE = "late";
+    public static final String REJECTED = "rejected";
+    public static final String TO_SCORED_EVENTS = "to-scored-event";
+    public static final String TO_LATE_LABELS = "to-late-label";
+    public static final String TO_JOIN_DEAD_LETTERS = "to-join-dead-letter";
+
+    // State stores.
+    public static final String MODEL_SPECS_STORE = "model-specs";
+    public static final String PREDICTIONS_STORE = "join-predictions";
+    public static final String EARLY_LABELS_STORE = "join-early-labels";
+    public static final String EXPIRY_STORE = "join-expiry-index";
+    public static final String JOIN_ACCOUNTING_STORE = "join-accounting";
+    public static final String INTAKE_ACCOUNTING_STORE = "intake-accounting";
+
+    /** Record headers loss-monitor adds; the source coordinates survive the repartition to the join. */
+    public static final String HEADER_REASON = "lossmon.reason";
+    public static final String HEADER_DETAIL = "lossmon.detail";
+    public static final String HEADER_MODEL = "lossmon.model";
+    public static final String HEADER_SOURCE_TOPIC = "lossmon.source.topic";
+    public static final String HEADER_SOURCE_PARTITION = "lossmon.source.partition";
+    public static final String HEADER_SOURCE_OFFSET = "lossmon.source.offset";
+}

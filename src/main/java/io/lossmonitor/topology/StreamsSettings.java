@@ -1,0 +1,41 @@
+package io.lossmonitor.topology;
+
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+
+/**
+ * Opinionated production defaults for the Kafka Streams client; configuration may override any of them.
+ * <ul>
+ *   <li>exactly_once_v2: every count and window is exact across crashes (the accounting depends on it);</li>
+ *   <li>explicit names for every internal topic and store, enforced at start-up;</li>
+ *   <li>anything that still fails in a processor goes to the dead-letter topic (KIP-1034) instead of stopping the
+ *       stream; our own processors dead-letter what they can explain first;</li>
+ *   <li>a record whose schema cannot be fetched waits for the registry (up to {@code task.timeout.ms}, one day here)
+ *       instead of being dropped;</li>
+ *   <li>replication factor 3 and one standby replica for internal topics and state.</li>
+ * </ul>
+ */
+public final class StreamsSettings {
+
+    private StreamsSettings() {
+    }
+
+    public static Properties defaults(String applicationId, String bootstrapServers, TopologyConfig config) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 3);
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+        p.put(StreamsConfig.TASK_TIMEOUT_MS_CONFIG, 24L * 3600 * 1000);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        return p;
+    }
+}

@@ -1,0 +1,80 @@
+package io.lossmonitor.topology;
+
+import io.lossmonitor.schema.ModelSpec;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What the topology is a function of: topic names, time limits, and the model specs given in configuration
+ * (the {@code models} topic overrides them per model).
+ *
+ * @param maxLabelDelay      how long after its prediction's event time a label is still joined (per-model override:
+ *                           ModelSpec.max_label_delay_ms); also how long a scored prediction is kept for corrections
+ * @param earlyLabelTtl      how long (stream time) a label waits for its prediction
+ * @param maxClockSkew       a payload timestamp further than this ahead of its record's timestamp is invalid: it
+ *                           would otherwise drag stream time forward and expire everything
+ * @param punctuateInterval  how often (stream time) expired state is swept
+ * @param maxScores          the largest score or target vector accepted
+ * @param partitions         partition count of the internal by-id topics (0: as many as the inputs)
+ */
+public record TopologyConfig(
+        String predictionsTopic,
+        String labelsTopic,
+        String modelsTopic,
+        String scoredEventsTopic,
+        String lateLabelsTopic,
+        String deadLetterTopic,
+        Duration maxLabelDelay,
+        Duration earlyLabelTtl,
+        Duration maxClockSkew,
+        Duration punctuateInterval,
+        int maxScores,
+        int partitions,
+        Map<String, ModelSpec> modelSpecs) {
+
+    public static final String PREDICTIONS = "predictions";
+    public static final String LABELS = "labels";
+    public static final String MODELS = "models";
+    public static final String SCORED_EVENTS = "scored-events";
+    public static final String LATE_LABELS = "late-labels";
+    public static final String DEAD_LETTERS = "loss-monitor-dead-letters";
+
+    public TopologyConfig {
+        modelSpecs = Map.copyOf(modelSpecs);
+        for (Duration d : new Duration[] {maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval}) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("durations must be positive, got " + d);
+            }
+        }
+        if (maxScores < 1) {
+            throw new IllegalArgumentException("maxScores must be >= 1, got " + maxScores);
+        }
+    }
+
+    /** The documented defaults: 7-day label delay, 1-hour early-label wait and clock skew, 10-second sweeps. */
+    public static TopologyConfig defaults() {
+        return new TopologyConfig(PREDICTIONS, LABELS, MODELS, SCORED_EVENTS, LATE_LABELS, DEAD_LETTERS,
+                Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 100_000, 0, Map.of());
+    }
+
+    public TopologyConfig withMaxLabelDelay(Duration delay) {
+        return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
+                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs);
+    }
+
+    public TopologyConfig withEarlyLabelTtl(Duration ttl) {
+        return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
+                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs);
+    }
+
+    public TopologyConfig withModelSpecs(Map<String, ModelSpec> specs) {
+        return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs);
+    }
+
+    public TopologyConfig withTopics(String predictions, String labels, String models, String scoredEvents,
+                                     String lateLabels, String deadLetters) {
+        return new TopologyConfig(predictions, labels, models, scoredEvents, lateLabels, deadLetters, maxLabelDelay,
+                earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs);
+    }
+}

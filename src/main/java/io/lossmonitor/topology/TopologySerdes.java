@@ -1,0 +1,47 @@
+package io.lossmonitor.topology;
+
+import io.lossmonitor.events.LabelEvent;
+import io.lossmonitor.events.LabelReader;
+import io.lossmonitor.events.PredictionEvent;
+import io.lossmonitor.events.PredictionReader;
+import io.lossmonitor.registry.AvroDeserializer;
+import io.lossmonitor.registry.AvroSerde;
+import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.schema.LossWindow;
+import io.lossmonitor.schema.ModelSpec;
+import io.lossmonitor.schema.ScoredEvent;
+import org.apache.kafka.common.serialization.Serde;
+
+/** The serdes of the topology's external topics, all through one registry client and its caches. */
+public final class TopologySerdes {
+
+    private final RegistryClient registry;
+
+    public TopologySerdes(RegistryClient registry) {
+        this.registry = registry;
+    }
+
+    public RegistryClient registry() {
+        return registry;
+    }
+
+    public AvroDeserializer<PredictionEvent> predictions() {
+        return new AvroDeserializer<>(registry, PredictionReader::new);
+    }
+
+    public AvroDeserializer<LabelEvent> labels() {
+        return new AvroDeserializer<>(registry, LabelReader::new);
+    }
+
+    public Serde<ModelSpec> modelSpecs() {
+        return AvroSerde.specific(registry, ModelSpec.class, false);
+    }
+
+    public Serde<ScoredEvent> scoredEvents() {
+        return AvroSerde.specific(registry, ScoredEvent.class, false);
+    }
+
+    public Serde<LossWindow> lossWindows() {
+        return AvroSerde.specific(registry, LossWindow.class, false);
+    }
+}

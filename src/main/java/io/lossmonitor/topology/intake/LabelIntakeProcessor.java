@@ -1,0 +1,47 @@
+package io.lossmonitor.topology.intake;
+
+import io.lossmonitor.events.LabelEvent;
+import io.lossmonitor.registry.AvroDeserializer;
+import io.lossmonitor.schema.ModelSpec;
+import io.lossmonitor.topology.TopologyConfig;
+import io.lossmonitor.topology.join.Accounting;
+import io.lossmonitor.topology.join.JoinInput;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Intake of labels: what can be checked without the prediction (ids, finite target, sample weight); the rest is
+ * checked at the join. The original bytes and source position travel with the label, for the late-labels and
+ * dead-letter topics.
+ */
+public final class LabelIntakeProcessor extends IntakeProcessor<LabelEvent> {
+
+    public LabelIntakeProcessor(AvroDeserializer<LabelEvent> deserializer, TopologyConfig config) {
+        super(Accounting.LABELS, deserializer, config);
+    }
+
+    @Override
+    long timestamp(LabelEvent event) {
+        return event.timestampMs();
+    }
+
+    @Override
+    String modelId(LabelEvent event) {
+        return event.modelId();
+    }
+
+    @Override
+    String predictionId(LabelEvent event) {
+        return event.predictionId();
+    }
+
+    @Override
+    void validate(LabelEvent event, ModelSpec spec) {
+        rules.validate(event);
+    }
+
+    @Override
+    JoinInput input(LabelEvent event, Record<byte[], byte[]> record, RecordMetadata meta) {
+        return new JoinInput.LabelInput(event, record.key(), record.value(), meta.topic(), meta.partition(), meta.offset());
+    }
+}

@@ -1,0 +1,43 @@
+package io.lossmonitor.topology.intake;
+
+import io.lossmonitor.events.PredictionEvent;
+import io.lossmonitor.registry.AvroDeserializer;
+import io.lossmonitor.schema.ModelSpec;
+import io.lossmonitor.topology.TopologyConfig;
+import io.lossmonitor.topology.join.Accounting;
+import io.lossmonitor.topology.join.JoinInput;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/** Intake of predictions: decoded into primitive arrays and checked against the model's rule. */
+public final class PredictionIntakeProcessor extends IntakeProcessor<PredictionEvent> {
+
+    public PredictionIntakeProcessor(AvroDeserializer<PredictionEvent> deserializer, TopologyConfig config) {
+        super(Accounting.PREDICTIONS, deserializer, config);
+    }
+
+    @Override
+    long timestamp(PredictionEvent event) {
+        return event.timestampMs();
+    }
+
+    @Override
+    String modelId(PredictionEvent event) {
+        return event.modelId();
+    }
+
+    @Override
+    String predictionId(PredictionEvent event) {
+        return event.predictionId();
+    }
+
+    @Override
+    void validate(PredictionEvent event, ModelSpec spec) {
+        rules.validate(event, spec);
+    }
+
+    @Override
+    JoinInput input(PredictionEvent event, Record<byte[], byte[]> record, RecordMetadata meta) {
+        return new JoinInput.PredictionInput(event);
+    }
+}

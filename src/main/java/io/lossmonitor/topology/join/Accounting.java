@@ -1,0 +1,62 @@
+package io.lossmonitor.topology.join;
+
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Per-model counts of what happened to every input record, kept in a changelogged store so that they are exact
+ * under exactly-once processing and survive restarts. Summed over all tasks they satisfy:
+ * <pre>
+ *   predictions = scored + expired + pending + invalid + duplicate
+ *   labels      = joined + corrected + early_pending + late + invalid + duplicate
+ * </pre>
+ * {@code pending} and {@code early_pending} are gauges (current holdings); the rest only grow. {@code early} counts
+ * labels that had to wait for their prediction (they end up joined or late).
+ */
+public final class Accounting {
+
+    public static final String PREDICTIONS = "predictions";
+    public static final String LABELS = "labels";
+
+    public static final String SCORED = "scored";
+    public static final String EXPIRED = "expired";
+    public static final String PENDING = "pending";
+    public static final String INVALID = "invalid";
+    public static final String DUPLICATE = "duplicate";
+    public static final String JOINED = "joined";
+    public static final String CORRECTED = "corrected";
+    public static final String EARLY = "early";
+    public static final String EARLY_PENDING = "early_pending";
+    public static final String LATE = "late";
+
+    /** Model name used for records whose model is unknown (undecodable bytes). */
+    public static final String UNKNOWN_MODEL = "";
+
+    private static final char SEPARATOR = '\u001f';
+
+    private final KeyValueStore<String, Long> store;
+
+    public Accounting(KeyValueStore<String, Long> store) {
+        this.store = store;
+    }
+
+    public static String key(String stream, String model, String outcome) {
+        return stream + SEPARATOR + model + SEPARATOR + outcome;
+    }
+
+    /** Splits a store key into (stream, model, outcome). */
+    public static String[] parse(String key) {
+        int a = key.indexOf(SEPARATOR);
+        int b = key.lastIndexOf(SEPARATOR);
+        return new String[] {key.substring(0, a), key.substring(a + 1, b), key.substring(b + 1)};
+    }
+
+    public void add(String stream, String model, String outcome, long delta) {
+        String key = key(stream, model, outcome);
+        Long current = store.get(key);
+        store.put(key, (current == null ? 0L : current) + delta);
+    }
+
+    public void increment(String stream, String model, String outcome) {
+        add(stream, model, outcome, 1);
+    }
+}

@@ -1,0 +1,155 @@
+package io.lossmonitor.topology.join;
+
+import io.lossmonitor.events.LabelEvent;
+import io.lossmonitor.events.PredictionEvent;
+import io.lossmonitor.schema.LossKind;
+import io.lossmonitor.schema.OutputKind;
+import io.lossmonitor.schema.Task;
+import io.lossmonitor.topology.BinaryReader;
+import io.lossmonitor.topology.BinaryWriter;
+import io.lossmonitor.topology.join.JoinInput.LabelInput;
+import io.lossmonitor.topology.join.JoinInput.PredictionInput;
+import io.lossmonitor.topology.score.Score;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/** Serdes of the join's internal topic and stores (internal binary format, see {@link BinaryWriter}). */
+public final class JoinCodecs {
+
+    private static final int PREDICTION = 1;
+    private static final int LABEL = 2;
+    private static final Task[] TASKS = Task.values();
+    private static final OutputKind[] OUTPUTS = OutputKind.values();
+    private static final LossKind[] LOSSES = LossKind.values();
+
+    private JoinCodecs() {
+    }
+
+    public static Serde<JoinInput> joinInput() {
+        return serde(JoinCodecs::writeInput, JoinCodecs::readInput);
+    }
+
+    public static Serde<StoredPrediction> storedPrediction() {
+        return serde((w, s) -> {
+            writePrediction(w, s.prediction());
+            w.writeLong(s.deadlineMs());
+            w.writeBoolean(s.label() != null);
+            if (s.label() != null) {
+                writeLabel(w, s.label());
+                writeScore(w, s.score());
+            }
+        }, r -> {
+            PredictionEvent p = readPrediction(r);
+            long deadline = r.readLong();
+            if (!r.readBoolean()) {
+                return new StoredPrediction(p, deadline, null, null);
+            }
+            return new StoredPrediction(p, deadline, readLabel(r), readScore(r));
+        });
+    }
+
+    public static Serde<EarlyLabel> earlyLabel() {
+        return serde((w, e) -> {
+            writeLabelInput(w, e.label());
+            w.writeLong(e.deadlineMs());
+        }, r -> new EarlyLabel(readLabelInput(r), r.readLong()));
+    }
+
+    public static Serde<Score> score() {
+        return serde(JoinCodecs::writeScore, JoinCodecs::readScore);
+    }
+
+    private static void writeInput(BinaryWriter w, JoinInput input) {
+        switch (input) {
+            case PredictionInput p -> {
+                w.writeByte(PREDICTION);
+                writePrediction(w, p.prediction());
+            }
+            case LabelInput l -> {
+                w.writeByte(LABEL);
+                writeLabelInput(w, l);
+            }
+        }
+    }
+
+    private static JoinInput readInput(BinaryReader r) {
+        int tag = r.readByte();
+        return switch (tag) {
+            case PREDICTION -> new PredictionInput(readPrediction(r));
+            case LABEL -> readLabelInput(r);
+            default -> throw new IllegalStateException("unknown join input tag " + tag);
+        };
+    }
+
+    static void writePrediction(BinaryWriter w, PredictionEvent p) {
+        w.writeString(p.predictionId()).writeString(p.modelId()).writeString(p.modelVersion())
+                .writeLong(p.timestampMs()).writeByte(p.task().ordinal()).writeByte(p.output().ordinal())
+                .writeDoubles(p.scores()).writeStringMap(p.segments());
+    }
+
+    static PredictionEvent readPrediction(BinaryReader r) {
+        return new PredictionEvent(r.readString(), r.readString(), r.readString(), r.readLong(), TASKS[r.readByte()],
+                OUTPUTS[r.readByte()], r.readDoubles(), r.readStringMap());
+    }
+
+    static void writeLabel(BinaryWriter w, LabelEvent l) {
+        w.writeString(l.predictionId()).writeString(l.modelId()).writeLong(l.timestampMs())
+                .writeInt(l.targetIndex()).writeDoubles(l.targetVector()).writeDouble(l.weight());
+    }
+
+    static LabelEvent readLabel(BinaryReader r) {
+        return new LabelEvent(r.readString(), r.readString(), r.readLong(), r.readInt(), r.readDoubles(), r.readDouble());
+    }
+
+    private static void writeLabelInput(BinaryWriter w, LabelInput l) {
+        writeLabel(w, l.label());
+        w.writeBytes(l.rawKey()).writeBytes(l.rawValue()).writeString(l.sourceTopic()).writeInt(l.sourcePartition())
+                .writeLong(l.sourceOffset());
+    }
+
+    private static LabelInput readLabelInput(BinaryReader r) {
+        return new LabelInput(readLabel(r), r.readBytes(), r.readBytes(), r.readString(), r.readInt(), r.readLong());
+    }
+
+    static void writeScore(BinaryWriter w, Score s) {
+        w.writeString(s.modelId()).writeString(s.modelVersion()).writeString(s.predictionId())
+                .writeLong(s.predictionTime()).writeLong(s.labelTime()).writeByte(s.lossKind().ordinal())
+                .writeBoolean(s.retraction()).writeDouble(s.numerator()).writeDouble(s.denominator())
+                .writeInts(s.classIndex()).writeStrings(s.className()).writeDoubles(s.classNumerator())
+                .writeDoubles(s.classDenominator()).writeInt(s.predictedClass()).writeDouble(s.confidence())
+                .writeByte(s.correct()).writeDouble(s.entropy()).writeDouble(s.sampleWeight())
+                .writeStringMap(s.segments());
+    }
+
+    static Score readScore(BinaryReader r) {
+        return new Score(r.readString(), r.readString(), r.readString(), r.readLong(), r.readLong(),
+                LOSSES[r.readByte()], r.readBoolean(), r.readDouble(), r.readDouble(), r.readInts(), r.readStrings(),
+                r.readDoubles(), r.readDoubles(), r.readInt(), r.readDouble(), r.readByte(), r.readDouble(),
+                r.readDouble(), r.readStringMap());
+    }
+
+    @FunctionalInterface
+    private interface Writer<T> {
+        void write(BinaryWriter w, T value);
+    }
+
+    @FunctionalInterface
+    private interface Reader<T> {
+        T read(BinaryReader r);
+    }
+
+    private static <T> Serde<T> serde(Writer<T> writer, Reader<T> reader) {
+        Serializer<T> serializer = (topic, value) -> {
+            if (value == null) {
+                return null;
+            }
+            BinaryWriter w = new BinaryWriter(128);
+            writer.write(w, value);
+            return w.toByteArray();
+        };
+        Deserializer<T> deserializer = (topic, bytes) -> bytes == null ? null : reader.read(new BinaryReader(bytes));
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+}

@@ -1,0 +1,277 @@
+package io.lossmonitor.topology.join;
+
+import io.lossmonitor.events.InvalidEventException;
+import io.lossmonitor.events.LabelEvent;
+import io.lossmonitor.events.PredictionEvent;
+import io.lossmonitor.schema.ModelSpec;
+import io.lossmonitor.topology.DeadLetters;
+import io.lossmonitor.topology.Names;
+import io.lossmonitor.topology.TopologyConfig;
+import io.lossmonitor.topology.join.JoinInput.LabelInput;
+import io.lossmonitor.topology.join.JoinInput.PredictionInput;
+import io.lossmonitor.topology.join.JoinOutput.Late;
+import io.lossmonitor.topology.join.JoinOutput.Rejected;
+import io.lossmonitor.topology.join.JoinOutput.Scored;
+import io.lossmonitor.topology.score.ModelRules;
+import io.lossmonitor.topology.score.Score;
+import io.lossmonitor.topology.score.Scorer;
+import io.lossmonitor.topology.score.ScoringRule;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
+
+/**
+ * Joins each prediction with its label, in event time, however late the label comes, and scores it once.
+ * Keys are (model, prediction id); {@code D} is the model's maximum label delay, {@code T} the early-label TTL,
+ * {@code now} the task's stream time.
+ *
+ * <table>
+ *   <caption>Join semantics</caption>
+ *   <tr><th>time</th><th>prediction</th><th>label</th><th>output</th></tr>
+ *   <tr><td>t</td><td>P arrives</td><td>none yet</td><td>none; P held until t + D</td></tr>
+ *   <tr><td>t + d, d &le; D</td><td>held</td><td>L arrives</td><td>SCORE(P, L)</td></tr>
+ *   <tr><td>any</td><td>held or scored</td><td>L with L.time - t &gt; D</td><td>L to late-labels (too-late)</td></tr>
+ *   <tr><td>t' &lt; t</td><td>not yet</td><td>L arrives first</td><td>none; L held until now + T</td></tr>
+ *   <tr><td>t</td><td>P arrives</td><td>L held</td><td>SCORE(P, L)</td></tr>
+ *   <tr><td>now &gt; arrival + T</td><td>never came (or expired)</td><td>L held</td><td>L to late-labels (orphan)</td></tr>
+ *   <tr><td>any</td><td>scored with L</td><td>L again (same target, weight)</td><td>none (duplicate)</td></tr>
+ *   <tr><td>t + d, d &le; D</td><td>scored with L</td><td>L' newer, other target</td><td>RETRACTION(P, L), SCORE(P, L')</td></tr>
+ *   <tr><td>any</td><td>scored with L</td><td>L' older than L</td><td>none (duplicate)</td></tr>
+ *   <tr><td>any</td><td>P held or scored</td><td>-</td><td>P again: none (duplicate; the first wins)</td></tr>
+ *   <tr><td>now &ge; t + D</td><td>held, no label</td><td>-</td><td>none; P expired, state removed</td></tr>
+ *   <tr><td>now &ge; t + D</td><td>scored</td><td>-</td><td>none; state removed (no more corrections)</td></tr>
+ *   <tr><td>any</td><td>held</td><td>L that does not fit P</td><td>L to the dead-letter topic; P stays held</td></tr>
+ * </table>
+ *
+ * <p>Why not the DSL's stream-stream join: it emits a result for every matching pair (so duplicates and corrections
+ * would each add a score), keeps both sides for the whole window whether matched or not, and cannot retract. Here
+ * each key holds one prediction and at most one applied label, and expiry is driven by a time-ordered index, so a
+ * sweep costs what expires rather than what is stored. Every record is counted in {@link Accounting}.
+ */
+public final class LabelJoinProcessor implements Processor<String, JoinInput, String, JoinOutput> {
+
+    private final TopologyConfig config;
+    private final ModelRules rules;
+    private ProcessorContext<String, JoinOutput> context;
+    private KeyValueStore<String, StoredPrediction> predictions;
+    private KeyValueStore<String, EarlyLabel> early;
+    private KeyValueStore<Bytes, byte[]> expiry;
+    private TimestampedKeyValueStore<String, ModelSpec> specs;
+    private Accounting accounting;
+
+    public LabelJoinProcessor(TopologyConfig config) {
+        this.config = config;
+        this.rules = new ModelRules(config.modelSpecs(), config.maxLabelDelay().toMillis(), config.maxScores());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, JoinOutput> context) {
+        this.context = context;
+        this.predictions = context.getStateStore(io.lossmonitor.topology.Names.PREDICTIONS_STORE);
+        this.early = context.getStateStore(Names.EARLY_LABELS_STORE);
+        this.expiry = context.getStateStore(Names.EXPIRY_STORE);
+        this.specs = context.getStateStore(Names.MODEL_SPECS_STORE);
+        this.accounting = new Accounting(context.getStateStore(Names.JOIN_ACCOUNTING_STORE));
+        context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::expire);
+    }
+
+    @Override
+    public void process(Record<String, JoinInput> record) {
+        switch (record.value()) {
+            case PredictionInput p -> onPrediction(record.key(), p.prediction());
+            case LabelInput l -> onLabel(record.key(), l);
+        }
+    }
+
+    private ModelSpec spec(String modelId) {
+        ValueAndTimestamp<ModelSpec> spec = specs.get(modelId);
+        return rules.spec(modelId, spec == null ? null : spec.value());
+    }
+
+    private ScoringRule rule(PredictionEvent p) {
+        return rules.rule(p.modelId(), spec(p.modelId()), p.task(), p.output(), p.scores().length);
+    }
+
+    private void onPrediction(String key, PredictionEvent p) {
+        long now = context.currentStreamTimeMs();
+        if (predictions.get(key) != null) {
+            accounting.increment(Accounting.PREDICTIONS, p.modelId(), Accounting.DUPLICATE);
+            return;
+        }
+        long delay;
+        try {
+            delay = rule(p).maxLabelDelayMs();
+        } catch (InvalidEventException e) {
+            // The spec changed since intake and no longer fits; the prediction waits under the default delay and a
+            // label for it will be rejected with the reason.
+            delay = config.maxLabelDelay().toMillis();
+        }
+        StoredPrediction stored = new StoredPrediction(p, p.timestampMs() + delay, null, null);
+        EarlyLabel waiting = early.get(key);
+        if (waiting != null) {
+            early.delete(key);
+            accounting.add(Accounting.LABELS, p.modelId(), Accounting.EARLY_PENDING, -1);
+            stored = applyFirst(key, stored, waiting.label());
+        }
+        if (stored.deadlineMs() <= now) {
+            // Already past its deadline on arrival: nothing can join it any more.
+            if (stored.pending()) {
+                accounting.increment(Accounting.PREDICTIONS, p.modelId(), Accounting.EXPIRED);
+            }
+            return;
+        }
+        predictions.put(key, stored);
+        expiry.put(ExpiryIndex.key(stored.deadlineMs(), ExpiryIndex.PREDICTION, key), new byte[0]);
+        if (stored.pending()) {
+            accounting.increment(Accounting.PREDICTIONS, p.modelId(), Accounting.PENDING);
+        }
+    }
+
+    /** Applies the first label to a pending prediction; returns the prediction as it is afterwards. */
+    private StoredPrediction applyFirst(String key, StoredPrediction stored, LabelInput label) {
+        PredictionEvent p = stored.prediction();
+        if (tooLate(stored, label.label())) {
+            late(key, label, "too-late");
+            return stored;
+        }
+        Score score;
+        try {
+            score = Scorer.score(rule(p), p, label.label());
+        } catch (InvalidEventException e) {
+            reject(key, label, e);
+            return stored;
+        }
+        emit(key, score);
+        accounting.increment(Accounting.PREDICTIONS, p.modelId(), Accounting.SCORED);
+        accounting.increment(Accounting.LABELS, p.modelId(), Accounting.JOINED);
+        return new StoredPrediction(p, stored.deadlineMs(), label.label(), score);
+    }
+
+    private void onLabel(String key, LabelInput input) {
+        LabelEvent label = input.label();
+        StoredPrediction stored = predictions.get(key);
+        if (stored == null) {
+            holdEarly(key, input);
+            return;
+        }
+        if (stored.pending()) {
+            StoredPrediction after = applyFirst(key, stored, input);
+            if (!after.pending()) {
+                predictions.put(key, after);
+                accounting.add(Accounting.PREDICTIONS, label.modelId(), Accounting.PENDING, -1);
+            }
+            return;
+        }
+        if (tooLate(stored, label)) {
+            late(key, input, "too-late");
+            return;
+        }
+        LabelEvent applied = stored.label();
+        if (new LabelInput(applied, null, null, null, 0, 0).sameAs(input) || label.timestampMs() < applied.timestampMs()) {
+            accounting.increment(Accounting.LABELS, label.modelId(), Accounting.DUPLICATE);
+            return;
+        }
+        Score corrected;
+        try {
+            corrected = Scorer.score(rule(stored.prediction()), stored.prediction(), label);
+        } catch (InvalidEventException e) {
+            reject(key, input, e);
+            return;
+        }
+        emit(key, stored.score().asRetraction());
+        emit(key, corrected);
+        predictions.put(key, new StoredPrediction(stored.prediction(), stored.deadlineMs(), label, corrected));
+        accounting.increment(Accounting.LABELS, label.modelId(), Accounting.CORRECTED);
+    }
+
+    private void holdEarly(String key, LabelInput input) {
+        String model = input.label().modelId();
+        EarlyLabel waiting = early.get(key);
+        if (waiting != null) {
+            // One label waits per prediction: the newest by label time; the other one is counted as a duplicate.
+            if (!waiting.label().sameAs(input) && input.label().timestampMs() >= waiting.label().label().timestampMs()) {
+                early.put(key, new EarlyLabel(input, waiting.deadlineMs()));
+            }
+            accounting.increment(Accounting.LABELS, model, Accounting.DUPLICATE);
+            return;
+        }
+        long deadline = context.currentStreamTimeMs() + config.earlyLabelTtl().toMillis();
+        early.put(key, new EarlyLabel(input, deadline));
+        expiry.put(ExpiryIndex.key(deadline, ExpiryIndex.EARLY_LABEL, key), new byte[0]);
+        accounting.increment(Accounting.LABELS, model, Accounting.EARLY);
+        accounting.increment(Accounting.LABELS, model, Accounting.EARLY_PENDING);
+    }
+
+    private static boolean tooLate(StoredPrediction stored, LabelEvent label) {
+        long delay = stored.deadlineMs() - stored.prediction().timestampMs();
+        return label.timestampMs() - stored.prediction().timestampMs() > delay;
+    }
+
+    /** Removes everything whose deadline is at or before stream time {@code now}: visits only what is due. */
+    void expire(long now) {
+        List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = expiry.range(ExpiryIndex.from(), ExpiryIndex.upTo(now))) {
+            it.forEachRemaining(due::add);
+        }
+        for (KeyValue<Bytes, byte[]> entry : due) {
+            long deadline = ExpiryIndex.deadline(entry.key);
+            String key = ExpiryIndex.joinKey(entry.key);
+            if (ExpiryIndex.kind(entry.key) == ExpiryIndex.PREDICTION) {
+                StoredPrediction stored = predictions.get(key);
+                if (stored != null && stored.deadlineMs() == deadline) {
+                    predictions.delete(key);
+                    if (stored.pending()) {
+                        String model = stored.prediction().modelId();
+                        accounting.increment(Accounting.PREDICTIONS, model, Accounting.EXPIRED);
+                        accounting.add(Accounting.PREDICTIONS, model, Accounting.PENDING, -1);
+                    }
+                }
+            } else {
+                EarlyLabel waiting = early.get(key);
+                if (waiting != null && waiting.deadlineMs() == deadline) {
+                    early.delete(key);
+                    accounting.add(Accounting.LABELS, waiting.label().label().modelId(), Accounting.EARLY_PENDING, -1);
+                    late(key, waiting.label(), "orphan");
+                }
+            }
+            expiry.delete(entry.key);
+        }
+    }
+
+    private void emit(String key, Score score) {
+        context.forward(new Record<>(score.predictionId(), (JoinOutput) new Scored(score), score.predictionTime()));
+    }
+
+    private void late(String key, LabelInput label, String reason) {
+        accounting.increment(Accounting.LABELS, label.label().modelId(), Accounting.LATE);
+        String message = "too-late".equals(reason)
+                ? "label came more than the model's maximum label delay after its prediction"
+                : "no prediction arrived within the early-label TTL of " + config.earlyLabelTtl()
+                + " (unknown, invalid, or already expired)";
+        context.forward(new Record<>(label.label().predictionId(), (JoinOutput) new Late(label, reason),
+                Math.max(0, label.label().timestampMs()), DeadLetters.headers(reason, message, label.label().modelId(),
+                label.sourceTopic(), label.sourcePartition(), label.sourceOffset())));
+    }
+
+    private void reject(String key, LabelInput label, InvalidEventException e) {
+        accounting.increment(Accounting.LABELS, label.label().modelId(), Accounting.INVALID);
+        context.forward(new Record<>(label.label().predictionId(),
+                (JoinOutput) new Rejected(label, e.reason(), e.getMessage()), Math.max(0, label.label().timestampMs()),
+                DeadLetters.headers(e.reason(), e.getMessage(), label.label().modelId(), label.sourceTopic(),
+                        label.sourcePartition(), label.sourceOffset())));
+    }
+
+    static RecordHeaders noHeaders() {
+        return new RecordHeaders();
+    }
+}

@@ -1,0 +1,28 @@
+package io.lossmonitor.topology.score;
+
+import io.lossmonitor.schema.LossKind;
+import java.util.Map;
+
+/**
+ * One event's scoring result, or its retraction: the (numerator, denominator) contribution to any mean over a set
+ * of events, the per-class split of it, and the prediction's own statistics. Class arrays are parallel.
+ *
+ * @param correct 1 correct, 0 wrong, -1 undefined (ignored target)
+ */
+public record Score(String modelId, String modelVersion, String predictionId, long predictionTime, long labelTime,
+                    LossKind lossKind, boolean retraction, double numerator, double denominator,
+                    int[] classIndex, String[] className, double[] classNumerator, double[] classDenominator,
+                    int predictedClass, double confidence, int correct, double entropy, double sampleWeight,
+                    Map<String, String> segments) {
+
+    /** PyTorch's mean over this event alone; NaN when its target is ignored. */
+    public double loss() {
+        return numerator / denominator;
+    }
+
+    public Score asRetraction() {
+        return new Score(modelId, modelVersion, predictionId, predictionTime, labelTime, lossKind, true, numerator,
+                denominator, classIndex, className, classNumerator, classDenominator, predictedClass, confidence,
+                correct, entropy, sampleWeight, segments);
+    }
+}

@@ -1,0 +1,164 @@
+package io.lossmonitor.topology.score;
+
+import io.lossmonitor.events.DefaultLoss;
+import io.lossmonitor.events.InvalidEventException;
+import io.lossmonitor.loss.BinaryCrossEntropy;
+import io.lossmonitor.loss.CrossEntropy;
+import io.lossmonitor.loss.LossInputException;
+import io.lossmonitor.loss.ScoreSpace;
+import io.lossmonitor.schema.LossKind;
+import io.lossmonitor.schema.ModelSpec;
+import io.lossmonitor.schema.OutputKind;
+import io.lossmonitor.schema.Task;
+import java.util.List;
+
+/**
+ * How one model's predictions of one shape are scored: the loss, with its PyTorch arguments bound, compiled once
+ * from the model's spec (or the defaults for the prediction's task and output) and reused for every event.
+ */
+public final class ScoringRule {
+
+    private final String modelId;
+    private final LossKind loss;
+    private final Task task;
+    private final OutputKind output;
+    private final int classes;
+    private final List<String> classNames;
+    private final CrossEntropy crossEntropy;
+    private final BinaryCrossEntropy binary;
+    private final long maxLabelDelayMs;
+
+    private ScoringRule(String modelId, LossKind loss, Task task, OutputKind output, int classes,
+                        List<String> classNames, CrossEntropy crossEntropy, BinaryCrossEntropy binary, long maxLabelDelayMs) {
+        this.modelId = modelId;
+        this.loss = loss;
+        this.task = task;
+        this.output = output;
+        this.classes = classes;
+        this.classNames = classNames;
+        this.crossEntropy = crossEntropy;
+        this.binary = binary;
+        this.maxLabelDelayMs = maxLabelDelayMs;
+    }
+
+    /**
+     * Compiles the rule for {@code modelId}'s predictions of {@code task}/{@code output} with {@code scoreCount}
+     * scores.
+     *
+     * @param spec the model's spec, or null for the defaults
+     * @throws InvalidEventException LOSS_MISMATCH, SHAPE_MISMATCH (score count) or INVALID_SPEC
+     */
+    public static ScoringRule compile(String modelId, ModelSpec spec, Task task, OutputKind output, int scoreCount,
+                                      long defaultMaxLabelDelayMs) {
+        LossKind loss = spec != null && spec.getLoss() != null ? spec.getLoss() : DefaultLoss.of(task, output);
+        checkFits(modelId, loss, task, output);
+        List<String> names = spec == null ? List.of() : List.copyOf(spec.getClassNames());
+        int classes = task == Task.BINARY ? 1
+                : spec != null && spec.getNumClasses() != null ? spec.getNumClasses()
+                : !names.isEmpty() ? names.size() : scoreCount;
+        if (!names.isEmpty() && names.size() != classes) {
+            throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId + " has "
+                    + names.size() + " class names for " + classes + " classes");
+        }
+        if (scoreCount != classes) {
+            throw new InvalidEventException(LossInputException.Reason.SHAPE_MISMATCH.name(), "prediction has "
+                    + scoreCount + " scores; model " + modelId + " (" + task + ") expects " + classes);
+        }
+        long delay = spec != null && spec.getMaxLabelDelayMs() != null ? spec.getMaxLabelDelayMs() : defaultMaxLabelDelayMs;
+        if (delay <= 0) {
+            throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId
+                    + " has max_label_delay_ms " + delay + "; it must be > 0");
+        }
+        double[] weight = spec == null || spec.getClassWeights() == null ? null
+                : spec.getClassWeights().stream().mapToDouble(Double::doubleValue).toArray();
+        double[] posWeight = spec == null || spec.getPosWeight() == null ? null
+                : spec.getPosWeight().stream().mapToDouble(Double::doubleValue).toArray();
+        try {
+            switch (loss) {
+                case CROSS_ENTROPY:
+                case NLL: {
+                    if (posWeight != null) {
+                        throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId
+                                + ": pos_weight applies to BINARY_CROSS_ENTROPY_WITH_LOGITS only");
+                    }
+                    CrossEntropy ce = CrossEntropy.builder(classes)
+                            .scores(output == OutputKind.LOGITS ? ScoreSpace.LOGITS
+                                    : output == OutputKind.PROBABILITIES ? ScoreSpace.PROBABILITIES
+                                    : ScoreSpace.LOG_PROBABILITIES)
+                            .weight(weight)
+                            .ignoreIndex(spec == null ? CrossEntropy.DEFAULT_IGNORE_INDEX : spec.getIgnoreIndex())
+                            .labelSmoothing(spec == null || loss == LossKind.NLL ? 0.0 : spec.getLabelSmoothing())
+                            .probabilitySumTolerance(spec == null ? CrossEntropy.DEFAULT_PROBABILITY_SUM_TOLERANCE
+                                    : spec.getProbabilitySumTolerance())
+                            .build();
+                    return new ScoringRule(modelId, loss, task, output, classes, names, ce, null, delay);
+                }
+                case BINARY_CROSS_ENTROPY:
+                    if (posWeight != null) {
+                        throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId
+                                + ": binary_cross_entropy has no pos_weight; use BINARY_CROSS_ENTROPY_WITH_LOGITS");
+                    }
+                    return new ScoringRule(modelId, loss, task, output, classes, names, null,
+                            BinaryCrossEntropy.onProbabilities(classes, weight), delay);
+                case BINARY_CROSS_ENTROPY_WITH_LOGITS:
+                    return new ScoringRule(modelId, loss, task, output, classes, names, null,
+                            BinaryCrossEntropy.onLogits(classes, weight, posWeight), delay);
+                default:
+                    throw new AssertionError(loss);
+            }
+        } catch (LossInputException e) {
+            throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId + " has an invalid"
+                    + " spec: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkFits(String modelId, LossKind loss, Task task, OutputKind output) {
+        boolean fits = switch (loss) {
+            case CROSS_ENTROPY -> task == Task.MULTICLASS && output != OutputKind.LOG_PROBABILITIES;
+            case NLL -> task == Task.MULTICLASS && output == OutputKind.LOG_PROBABILITIES;
+            case BINARY_CROSS_ENTROPY -> task != Task.MULTICLASS && output == OutputKind.PROBABILITIES;
+            case BINARY_CROSS_ENTROPY_WITH_LOGITS -> task != Task.MULTICLASS && output == OutputKind.LOGITS;
+        };
+        if (!fits) {
+            throw new InvalidEventException(InvalidEventException.LOSS_MISMATCH, "model " + modelId + " is scored with "
+                    + loss + ", which does not fit a " + task + " prediction of " + output);
+        }
+    }
+
+    public String modelId() {
+        return modelId;
+    }
+
+    public LossKind loss() {
+        return loss;
+    }
+
+    public Task task() {
+        return task;
+    }
+
+    public OutputKind output() {
+        return output;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    public long maxLabelDelayMs() {
+        return maxLabelDelayMs;
+    }
+
+    /** The class's name from the spec, or its index as text. */
+    public String className(int index) {
+        return index < classNames.size() ? classNames.get(index) : Integer.toString(index);
+    }
+
+    CrossEntropy crossEntropy() {
+        return crossEntropy;
+    }
+
+    BinaryCrossEntropy binary() {
+        return binary;
+    }
+}
