@@ -159,15 +159,21 @@ class LabelJoinTopologyTest {
     }
 
     @Test
-    void aLabelLaterThanTheMaxDelayByItsOwnClockIsTooLate() {
+    void aLabelLaterThanTheMaxDelayEndsInLateLabels() {
         h.pipe(prediction("ranker", "v1", "p1", T0, Task.MULTICLASS, OutputKind.LOGITS, ROW_A));
         h.pipe(label("ranker", "p1", T0 + 8 * DAY, 2));
+        // The driver runs the whole topology as one task, so the label's own arrival sweeps the prediction away
+        // first and the label waits as an orphan; a deployed join task sees it as too-late at once
+        // (LabelJoinProcessorTest). Either way it ends in late-labels, unscored, with its source position.
+        h.pipe(prediction("clock", "v1", "c", T0 + 8 * DAY + 2 * HOUR, Task.BINARY, OutputKind.LOGITS, 0.0));
         List<TestRecord<byte[], byte[]>> late = h.late();
         assertThat(late).hasSize(1);
-        assertThat(TopologyHarness.header(late.get(0).headers(), Names.HEADER_REASON)).isEqualTo("too-late");
         assertThat(TopologyHarness.header(late.get(0).headers(), Names.HEADER_SOURCE_TOPIC))
                 .isEqualTo(h.config.labelsTopic());
+        assertThat(TopologyHarness.header(late.get(0).headers(), Names.HEADER_SOURCE_OFFSET)).isEqualTo("0");
         assertThat(h.scored()).isEmpty();
+        assertThat(count(Accounting.PREDICTIONS, "ranker", Accounting.EXPIRED)).isEqualTo(1);
+        assertThat(count(Accounting.LABELS, "ranker", Accounting.LATE)).isEqualTo(1);
     }
 
     @Test

@@ -18,7 +18,6 @@ import io.lossmonitor.topology.score.Scorer;
 import io.lossmonitor.topology.score.ScoringRule;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -41,6 +40,8 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  *   <tr><td>t</td><td>P arrives</td><td>none yet</td><td>none; P held until t + D</td></tr>
  *   <tr><td>t + d, d &le; D</td><td>held</td><td>L arrives</td><td>SCORE(P, L)</td></tr>
  *   <tr><td>any</td><td>held or scored</td><td>L with L.time - t &gt; D</td><td>L to late-labels (too-late)</td></tr>
+ *   <tr><td>now &ge; t + D, not yet swept</td><td>held or scored</td><td>L arrives</td><td>P expires now; L to
+ *       late-labels (too-late, or expired)</td></tr>
  *   <tr><td>t' &lt; t</td><td>not yet</td><td>L arrives first</td><td>none; L held until now + T</td></tr>
  *   <tr><td>t</td><td>P arrives</td><td>L held</td><td>SCORE(P, L)</td></tr>
  *   <tr><td>now &gt; arrival + T</td><td>never came (or expired)</td><td>L held</td><td>L to late-labels (orphan)</td></tr>
@@ -164,6 +165,12 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             holdEarly(key, input);
             return;
         }
+        if (stored.deadlineMs() <= context.currentStreamTimeMs()) {
+            // Due but not yet swept: expire it now, so the outcome does not depend on when the sweep runs.
+            evict(key, stored);
+            late(key, input, tooLate(stored, label) ? "too-late" : "expired");
+            return;
+        }
         if (stored.pending()) {
             StoredPrediction after = applyFirst(key, stored, input);
             if (!after.pending()) {
@@ -229,12 +236,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             if (ExpiryIndex.kind(entry.key) == ExpiryIndex.PREDICTION) {
                 StoredPrediction stored = predictions.get(key);
                 if (stored != null && stored.deadlineMs() == deadline) {
-                    predictions.delete(key);
-                    if (stored.pending()) {
-                        String model = stored.prediction().modelId();
-                        accounting.increment(Accounting.PREDICTIONS, model, Accounting.EXPIRED);
-                        accounting.add(Accounting.PREDICTIONS, model, Accounting.PENDING, -1);
-                    }
+                    evict(key, stored);
                 }
             } else {
                 EarlyLabel waiting = early.get(key);
@@ -248,16 +250,28 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         }
     }
 
+    /** Removes a prediction at its deadline; an unlabelled one counts as expired. Its index entry goes in the sweep. */
+    private void evict(String key, StoredPrediction stored) {
+        predictions.delete(key);
+        if (stored.pending()) {
+            String model = stored.prediction().modelId();
+            accounting.increment(Accounting.PREDICTIONS, model, Accounting.EXPIRED);
+            accounting.add(Accounting.PREDICTIONS, model, Accounting.PENDING, -1);
+        }
+    }
+
     private void emit(String key, Score score) {
         context.forward(new Record<>(score.predictionId(), (JoinOutput) new Scored(score), score.predictionTime()));
     }
 
     private void late(String key, LabelInput label, String reason) {
         accounting.increment(Accounting.LABELS, label.label().modelId(), Accounting.LATE);
-        String message = "too-late".equals(reason)
-                ? "label came more than the model's maximum label delay after its prediction"
-                : "no prediction arrived within the early-label TTL of " + config.earlyLabelTtl()
-                + " (unknown, invalid, or already expired)";
+        String message = switch (reason) {
+            case "too-late" -> "label came more than the model's maximum label delay after its prediction";
+            case "expired" -> "label came after its prediction had expired (stream time passed its deadline)";
+            default -> "no prediction arrived within the early-label TTL of " + config.earlyLabelTtl()
+                    + " (unknown, invalid, or already expired)";
+        };
         context.forward(new Record<>(label.label().predictionId(), (JoinOutput) new Late(label, reason),
                 Math.max(0, label.label().timestampMs()), DeadLetters.headers(reason, message, label.label().modelId(),
                 label.sourceTopic(), label.sourcePartition(), label.sourceOffset())));
@@ -269,9 +283,5 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
                 (JoinOutput) new Rejected(label, e.reason(), e.getMessage()), Math.max(0, label.label().timestampMs()),
                 DeadLetters.headers(e.reason(), e.getMessage(), label.label().modelId(), label.sourceTopic(),
                         label.sourcePartition(), label.sourceOffset())));
-    }
-
-    static RecordHeaders noHeaders() {
-        return new RecordHeaders();
     }
 }

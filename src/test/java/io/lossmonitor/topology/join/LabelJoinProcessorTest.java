@@ -1,0 +1,199 @@
+package io.lossmonitor.topology.join;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lossmonitor.events.LabelEvent;
+import io.lossmonitor.events.PredictionEvent;
+import io.lossmonitor.fixtures.SharedRegistry;
+import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.registry.RegistryConfig;
+import io.lossmonitor.schema.OutputKind;
+import io.lossmonitor.schema.Task;
+import io.lossmonitor.topology.DeadLetters;
+import io.lossmonitor.topology.Names;
+import io.lossmonitor.topology.TopologyConfig;
+import io.lossmonitor.topology.TopologySerdes;
+import io.lossmonitor.topology.join.JoinInput.LabelInput;
+import io.lossmonitor.topology.join.JoinInput.PredictionInput;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The join processor alone, with in-memory stores and a hand-driven clock. */
+class LabelJoinProcessorTest {
+
+    private static final long T0 = 1_767_225_600_000L;
+    private static final long DAY = 86_400_000L;
+    private static final double[] LOGITS = {2.0, -3.0, 0.8, 1.2};
+
+    private final TopologyConfig config = TopologyConfig.defaults().withEarlyLabelTtl(Duration.ofHours(1));
+    private MockProcessorContext<String, JoinOutput> context;
+    private LabelJoinProcessor processor;
+    private KeyValueStore<String, StoredPrediction> predictions;
+    private KeyValueStore<Bytes, byte[]> expiry;
+    private KeyValueStore<String, Long> accounting;
+    private final AtomicInteger visited = new AtomicInteger();
+
+    @BeforeEach
+    void setUp() {
+        context = new MockProcessorContext<>();
+        predictions = add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.PREDICTIONS_STORE),
+                Serdes.String(), JoinCodecs.storedPrediction()).withLoggingDisabled().build());
+        add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.EARLY_LABELS_STORE), Serdes.String(),
+                JoinCodecs.earlyLabel()).withLoggingDisabled().build());
+        expiry = countingRanges(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.EXPIRY_STORE),
+                Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().build());
+        accounting = add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.JOIN_ACCOUNTING_STORE),
+                Serdes.String(), Serdes.Long()).withLoggingDisabled().build());
+        RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, SharedRegistry.get().url())));
+        add(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE), Serdes.String(),
+                new TopologySerdes(registry).modelSpecs()).withLoggingDisabled().build());
+        processor = new LabelJoinProcessor(config);
+        processor.init(context);
+    }
+
+    @SuppressWarnings("deprecation")
+    private <S extends StateStore> S add(S store) {
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        return store;
+    }
+
+    /** The expiry store, with every entry that a range scan hands out counted. */
+    @SuppressWarnings("unchecked")
+    private KeyValueStore<Bytes, byte[]> countingRanges(KeyValueStore<Bytes, byte[]> store) {
+        add(store);
+        KeyValueStore<Bytes, byte[]> counting = (KeyValueStore<Bytes, byte[]>) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {KeyValueStore.class}, (proxy, method, args) -> {
+                    Object result = method.invoke(store, args);
+                    if (method.getName().equals("range")) {
+                        KeyValueIterator<Bytes, byte[]> it = (KeyValueIterator<Bytes, byte[]>) result;
+                        return Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {KeyValueIterator.class},
+                                (p, m, a) -> {
+                                    if (m.getName().equals("next")) {
+                                        visited.incrementAndGet();
+                                    }
+                                    if (m.getName().equals("forEachRemaining")) {
+                                        while (it.hasNext()) {
+                                            visited.incrementAndGet();
+                                            ((java.util.function.Consumer<Object>) a[0]).accept(it.next());
+                                        }
+                                        return null;
+                                    }
+                                    return m.invoke(it, a);
+                                });
+                    }
+                    return result;
+                });
+        context.addStateStore(counting);
+        return counting;
+    }
+
+    private static PredictionEvent prediction(String id, long time) {
+        return new PredictionEvent(id, "ranker", "v1", time, Task.MULTICLASS, OutputKind.LOGITS, LOGITS.clone(), Map.of());
+    }
+
+    private static LabelInput label(String id, long time, int target) {
+        return new LabelInput(new LabelEvent(id, "ranker", time, target, null, 1.0), id.getBytes(), new byte[] {1, 2},
+                "labels", 3, 42);
+    }
+
+    private void process(JoinInput input, long streamTime) {
+        context.setCurrentStreamTimeMs(streamTime);
+        String id = input instanceof PredictionInput p ? p.prediction().predictionId()
+                : ((LabelInput) input).label().predictionId();
+        processor.process(new Record<>(JoinKeys.of("ranker", id), input, streamTime));
+    }
+
+    private long count(String stream, String outcome) {
+        Long v = accounting.get(Accounting.key(stream, "ranker", outcome));
+        return v == null ? 0 : v;
+    }
+
+    @Test
+    void aSweepVisitsOnlyTheEntriesThatAreDue() {
+        for (int i = 0; i < 1000; i++) {
+            process(new PredictionInput(prediction("future-" + i, T0 + DAY + i)), T0 + DAY);
+        }
+        for (int i = 0; i < 5; i++) {
+            process(new PredictionInput(prediction("due-" + i, T0 + i)), T0 + DAY);
+        }
+        assertThat(context.scheduledPunctuators()).singleElement()
+                .satisfies(p -> assertThat(p.getInterval()).isEqualTo(config.punctuateInterval()));
+        visited.set(0);
+        // Deadlines are prediction time + 7 days: only the five due-* are due at T0 + 7 days + 10 s.
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T0 + 7 * DAY + 10_000);
+        assertThat(visited.get()).isEqualTo(5);
+        assertThat(count(Accounting.PREDICTIONS, Accounting.EXPIRED)).isEqualTo(5);
+        assertThat(count(Accounting.PREDICTIONS, Accounting.PENDING)).isEqualTo(1000);
+        assertThat(predictions.approximateNumEntries()).isEqualTo(1000);
+        assertThat(expiry.approximateNumEntries()).isEqualTo(1000);
+    }
+
+    @Test
+    void aLabelPastTheDeadlineBeforeTheSweepIsTooLateAtOnce() {
+        process(new PredictionInput(prediction("p", T0)), T0);
+        process(label("p", T0 + 8 * DAY, 2), T0 + 8 * DAY);
+        List<JoinOutput> out = context.forwarded().stream().map(f -> (JoinOutput) f.record().value()).toList();
+        assertThat(out).singleElement().isInstanceOfSatisfying(JoinOutput.Late.class,
+                l -> assertThat(l.reason()).isEqualTo("too-late"));
+        var record = context.forwarded().get(0).record();
+        assertThat(DeadLetters.get(record.headers(), Names.HEADER_SOURCE_TOPIC)).isEqualTo("labels");
+        assertThat(DeadLetters.get(record.headers(), Names.HEADER_SOURCE_PARTITION)).isEqualTo("3");
+        assertThat(DeadLetters.get(record.headers(), Names.HEADER_SOURCE_OFFSET)).isEqualTo("42");
+        assertThat(count(Accounting.PREDICTIONS, Accounting.EXPIRED)).isEqualTo(1);
+        assertThat(count(Accounting.LABELS, Accounting.LATE)).isEqualTo(1);
+        assertThat(predictions.get(JoinKeys.of("ranker", "p"))).isNull();
+    }
+
+    @Test
+    void aLabelInTimeByItsClockButAfterStreamTimePassedTheDeadlineIsLateAsExpired() {
+        process(new PredictionInput(prediction("p", T0)), T0);
+        process(label("p", T0 + DAY, 2), T0 + 7 * DAY + 1);
+        assertThat(context.forwarded()).singleElement().satisfies(f ->
+                assertThat(((JoinOutput.Late) f.record().value()).reason()).isEqualTo("expired"));
+    }
+
+    @Test
+    void anEarlyLabelIsAnOrphanAfterItsTtl() {
+        process(label("p", T0, 1), T0);
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T0 + 3_599_999);
+        assertThat(context.forwarded()).isEmpty();
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T0 + 3_600_000);
+        assertThat(context.forwarded()).singleElement().satisfies(f ->
+                assertThat(((JoinOutput.Late) f.record().value()).reason()).isEqualTo("orphan"));
+        assertThat(count(Accounting.LABELS, Accounting.EARLY_PENDING)).isZero();
+        assertThat(expiry.approximateNumEntries()).isZero();
+    }
+
+    @Test
+    void aJoinedEarlyLabelLeavesNoOrphanBehind() {
+        process(label("p", T0 + 5, 1), T0 + 5);
+        process(new PredictionInput(prediction("p", T0)), T0 + 10);
+        assertThat(context.forwarded()).singleElement().satisfies(f ->
+                assertThat(f.record().value()).isInstanceOf(JoinOutput.Scored.class));
+        context.resetForwards();
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T0 + 2 * 3_600_000);
+        assertThat(context.forwarded()).isEmpty();
+        // Only the scored prediction's own entry is left, until its deadline.
+        assertThat(expiry.approximateNumEntries()).isEqualTo(1);
+        List<KeyValue<Bytes, byte[]>> left = new java.util.ArrayList<>();
+        try (var it = expiry.all()) {
+            it.forEachRemaining(left::add);
+        }
+        assertThat(ExpiryIndex.kind(left.get(0).key)).isEqualTo(ExpiryIndex.PREDICTION);
+    }
+}
