@@ -1,0 +1,151 @@
+package io.lossmonitor.topology;
+
+import static io.lossmonitor.topology.TopologyHarness.T0;
+import static io.lossmonitor.topology.TopologyHarness.label;
+import static io.lossmonitor.topology.TopologyHarness.prediction;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lossmonitor.schema.Label;
+import io.lossmonitor.schema.ModelSpec;
+import io.lossmonitor.schema.OutputKind;
+import io.lossmonitor.schema.Prediction;
+import io.lossmonitor.schema.Task;
+import io.lossmonitor.topology.join.Accounting;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every kind of invalid record reaches the dead-letter topic, as produced, with its reason and source. */
+class DeadLetterTopologyTest {
+
+    private TopologyHarness h;
+
+    @BeforeEach
+    void start() throws Exception {
+        h = new TopologyHarness(TopologyConfig.defaults());
+        h.pipe(ModelSpec.newBuilder().setModelId("spec").setNumClasses(3).build());
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    private void assertDeadLetter(TestRecord<byte[], byte[]> record, byte[] value, String reason, String detail,
+                                  String sourceTopic) {
+        assertThat(TopologyHarness.header(record.headers(), Names.HEADER_REASON)).isEqualTo(reason);
+        assertThat(TopologyHarness.header(record.headers(), Names.HEADER_DETAIL)).contains(detail);
+        assertThat(TopologyHarness.header(record.headers(), Names.HEADER_SOURCE_TOPIC)).isEqualTo(sourceTopic);
+        assertThat(TopologyHarness.header(record.headers(), DeadLetters.STREAMS_TOPIC)).isEqualTo(sourceTopic);
+        assertThat(TopologyHarness.header(record.headers(), Names.HEADER_SOURCE_OFFSET)).isNotNull();
+        assertThat(record.value()).isEqualTo(value);
+    }
+
+    @Test
+    void invalidPredictionsAreDeadLetteredWithTheirReason() {
+        Map<String, byte[]> cases = new LinkedHashMap<>();
+        Map<String, String> details = new LinkedHashMap<>();
+        Prediction good = prediction("m", "v1", "ok", T0, Task.MULTICLASS, OutputKind.LOGITS, 1, 2, 3);
+        byte[] goodBytes = h.serialize(good);
+
+        cases.put("UNDESERIALIZABLE", new byte[] {0x13, 0x37, 0x00, 0x42, 0x11, 0x05, 0x7f});
+        details.put("UNDESERIALIZABLE", "unknown magic byte 0x13");
+        byte[] unknownId = goodBytes.clone();
+        unknownId[1] = 0x3f;
+        cases.put("UNDESERIALIZABLE#id", unknownId);
+        details.put("UNDESERIALIZABLE#id", "40403");
+        cases.put("UNDESERIALIZABLE#truncated", java.util.Arrays.copyOf(goodBytes, goodBytes.length - 3));
+        details.put("UNDESERIALIZABLE#truncated", "truncated Avro body");
+        cases.put("NON_FINITE_SCORE", h.serialize(prediction("m", "v1", "nan", T0, Task.MULTICLASS, OutputKind.LOGITS,
+                1, Double.NaN, 3)));
+        details.put("NON_FINITE_SCORE", "score[1] = NaN is not finite");
+        cases.put("SHAPE_MISMATCH", h.serialize(prediction("spec", "v1", "len", T0, Task.MULTICLASS, OutputKind.LOGITS,
+                1, 2, 3, 4)));
+        details.put("SHAPE_MISMATCH", "prediction has 4 scores; model spec (MULTICLASS) expects 3");
+        cases.put("PROBABILITY_OUT_OF_RANGE", h.serialize(prediction("m", "v1", "range", T0, Task.MULTILABEL,
+                OutputKind.PROBABILITIES, 0.5, 1.5)));
+        details.put("PROBABILITY_OUT_OF_RANGE", "input[1] = 1.5 is outside [0, 1]");
+        cases.put("PROBABILITY_SUM", h.serialize(prediction("m", "v1", "sum", T0, Task.MULTICLASS,
+                OutputKind.PROBABILITIES, 0.5, 0.4)));
+        details.put("PROBABILITY_SUM", "probabilities sum to 0.9");
+        cases.put("LOSS_MISMATCH", h.serialize(prediction("m", "v1", "lp", T0, Task.BINARY,
+                OutputKind.LOG_PROBABILITIES, -0.5)));
+        details.put("LOSS_MISMATCH", "does not fit a BINARY prediction of LOG_PROBABILITIES");
+        cases.put("TIMESTAMP_OUT_OF_RANGE", h.serialize(prediction("m", "v1", "future", T0 + 2 * 86_400_000L,
+                Task.BINARY, OutputKind.LOGITS, 0.5)));
+        details.put("TIMESTAMP_OUT_OF_RANGE", "ahead of the record's time");
+        cases.put("TOO_MANY_SCORES", h.serialize(prediction("m", "v1", "big", T0, Task.MULTILABEL, OutputKind.LOGITS,
+                new double[100_001])));
+        details.put("TOO_MANY_SCORES", "more than the limit of 100000");
+        cases.put("MISSING_FIELD", h.serialize(prediction("m", "v1", "", T0, Task.BINARY, OutputKind.LOGITS, 0.5)));
+        details.put("MISSING_FIELD", "prediction_id is empty");
+        cases.put("NULL_VALUE", null);
+        details.put("NULL_VALUE", "record has no value");
+
+        for (byte[] value : cases.values()) {
+            h.pipeRawPrediction(value, T0);
+        }
+        h.pipe(good);
+        List<TestRecord<byte[], byte[]>> dead = h.deadLetters();
+        assertThat(dead).hasSize(cases.size());
+        int i = 0;
+        for (Map.Entry<String, byte[]> c : cases.entrySet()) {
+            String reason = c.getKey().split("#")[0];
+            assertDeadLetter(dead.get(i), c.getValue(), reason, details.get(c.getKey()), h.config.predictionsTopic());
+            assertThat(TopologyHarness.header(dead.get(i).headers(), Names.HEADER_SOURCE_OFFSET)).isEqualTo(Integer.toString(i));
+            i++;
+        }
+        long invalid = h.accounting().entrySet().stream()
+                .filter(e -> e.getKey().startsWith(Accounting.PREDICTIONS) && e.getKey().endsWith(Accounting.INVALID))
+                .mapToLong(Map.Entry::getValue).sum();
+        assertThat(invalid).isEqualTo(cases.size());
+        assertThat(h.count(Accounting.PREDICTIONS, "m", Accounting.PENDING)).isEqualTo(1);
+    }
+
+    @Test
+    void invalidLabelsAreDeadLetteredAtIntakeOrAtTheJoin() {
+        h.pipe(prediction("m", "v1", "p", T0, Task.MULTICLASS, OutputKind.LOGITS, 1, 2, 3));
+        h.pipe(prediction("b", "v1", "p", T0, Task.BINARY, OutputKind.LOGITS, 0.3));
+        Label negativeWeight = Label.newBuilder(label("m", "p", T0 + 10, 1)).setWeight(-1.0).build();
+        Label nanTarget = label("m", "p", T0 + 10, List.of(0.5, Double.NaN, 0.5));
+        Label outOfRange = label("m", "p", T0 + 10, 7);
+        Label wrongLength = label("m", "p", T0 + 10, List.of(0.5, 0.5));
+        Label binaryTwo = label("b", "p", T0 + 10, 2);
+        List<Label> labels = List.of(negativeWeight, nanTarget, outOfRange, wrongLength, binaryTwo);
+        for (Label l : labels) {
+            h.pipe(l);
+        }
+        List<TestRecord<byte[], byte[]>> dead = h.deadLetters();
+        assertThat(dead).hasSize(5);
+        assertDeadLetter(dead.get(0), h.serialize(negativeWeight), "INVALID_WEIGHT", "sample weight -1.0",
+                h.config.labelsTopic());
+        assertDeadLetter(dead.get(1), h.serialize(nanTarget), "NON_FINITE_TARGET", "target[1] = NaN",
+                h.config.labelsTopic());
+        assertDeadLetter(dead.get(2), h.serialize(outOfRange), "TARGET_OUT_OF_RANGE", "target 7 is out of bounds",
+                h.config.labelsTopic());
+        assertDeadLetter(dead.get(3), h.serialize(wrongLength), "SHAPE_MISMATCH", "probability target has 2 values",
+                h.config.labelsTopic());
+        assertDeadLetter(dead.get(4), h.serialize(binaryTwo), "TARGET_OUT_OF_RANGE", "binary target 2",
+                h.config.labelsTopic());
+        // The predictions are still waiting for a label that fits.
+        assertThat(h.count(Accounting.PREDICTIONS, "m", Accounting.PENDING)).isEqualTo(1);
+        assertThat(h.count(Accounting.LABELS, "m", Accounting.INVALID)).isEqualTo(4);
+        assertThat(h.count(Accounting.LABELS, "b", Accounting.INVALID)).isEqualTo(1);
+        h.pipe(label("m", "p", T0 + 20, 2));
+        assertThat(h.scored()).hasSize(1);
+    }
+
+    @Test
+    void aTimestampFarInThePastIsInvalid() {
+        Prediction ancient = prediction("m", "v1", "old", Instant.parse("1999-12-31T00:00:00Z").toEpochMilli(),
+                Task.BINARY, OutputKind.LOGITS, 0.5);
+        h.pipe(ancient, T0);
+        assertThat(h.deadLetters()).singleElement().satisfies(r -> assertThat(
+                TopologyHarness.header(r.headers(), Names.HEADER_REASON)).isEqualTo("TIMESTAMP_OUT_OF_RANGE"));
+    }
+}
