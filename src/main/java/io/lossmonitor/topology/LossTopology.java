@@ -97,7 +97,7 @@ public final class LossTopology {
                 .defaultBranch(Branched.as(Names.REJECTED));
 
         KStream<String, Score> scores = joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.SCORED)
-                .mapValues(value -> ((JoinOutput.Scored) value).score(), Named.as(Names.SCORED + "-score"));
+                .mapValues(value -> ((JoinOutput.Scored) value).score(), Named.as(Names.TO_SCORE));
         scores.mapValues(ScoredEvents::of, Named.as(Names.TO_SCORED_EVENTS))
                 .to(config.scoredEventsTopic(), Produced.with(Serdes.String(), serdes.scoredEvents())
                         .withName(Names.SCORED_EVENTS_SINK));

@@ -34,6 +34,7 @@ public final class Names {
     public static final String SCORED = "scored";
     public static final String LATE = "late";
     public static final String REJECTED = "rejected";
+    public static final String TO_SCORE = "to-score";
     public static final String TO_SCORED_EVENTS = "to-scored-event";
     public static final String TO_LATE_LABELS = "to-late-label";
     public static final String TO_JOIN_DEAD_LETTERS = "to-join-dead-letter";

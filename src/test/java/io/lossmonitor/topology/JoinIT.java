@@ -1,0 +1,196 @@
+package io.lossmonitor.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lossmonitor.cases.LossCase;
+import io.lossmonitor.fixtures.ApicurioRegistry;
+import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.fixtures.Topics;
+import io.lossmonitor.generator.CasesTrafficSink;
+import io.lossmonitor.generator.GeneratedRecord;
+import io.lossmonitor.generator.KafkaTrafficSink;
+import io.lossmonitor.generator.ModelProfile;
+import io.lossmonitor.generator.Traffic;
+import io.lossmonitor.generator.TrafficConfig;
+import io.lossmonitor.registry.AvroDeserializer;
+import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.registry.RegistryConfig;
+import io.lossmonitor.schema.ScoreKind;
+import io.lossmonitor.schema.ScoredEvent;
+import io.lossmonitor.topology.join.Accounting;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The join on a real broker and registry: two input partitions, two application instances, generated traffic with
+ * delays, early labels, duplicates, corrections and invalid records. At the end every record is accounted for, and
+ * each model's mean over the scored events equals the loss CLI's batch mean over the same events.
+ */
+class JoinIT {
+
+    @RegisterExtension
+    static final EmbeddedKafka KAFKA = new EmbeddedKafka();
+
+    @RegisterExtension
+    static final ApicurioRegistry REGISTRY = new ApicurioRegistry();
+
+    private final List<KafkaStreams> instances = new ArrayList<>();
+
+    @AfterEach
+    void stopInstances() {
+        instances.forEach(s -> s.close(Duration.ofSeconds(30)));
+    }
+
+    private KafkaStreams start(TopologyConfig config, RegistryClient registry) throws Exception {
+        Properties props = StreamsSettings.defaults("join-it", KAFKA.bootstrapServers(), config);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-join-it").toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        KafkaStreams streams = new KafkaStreams(LossTopology.build(config, new TopologySerdes(registry)), props);
+        instances.add(streams);
+        streams.start();
+        return streams;
+    }
+
+    private static io.lossmonitor.schema.ModelSpec spec(String model, int classes) {
+        return io.lossmonitor.schema.ModelSpec.newBuilder().setModelId(model).setNumClasses(classes).build();
+    }
+
+    private Map<String, Long> accounting() {
+        Map<String, Long> totals = new HashMap<>();
+        for (KafkaStreams streams : instances) {
+            for (String name : List.of(Names.INTAKE_ACCOUNTING_STORE, Names.JOIN_ACCOUNTING_STORE)) {
+                ReadOnlyKeyValueStore<String, Long> store = streams.store(
+                        StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.keyValueStore()));
+                try (var it = store.all()) {
+                    while (it.hasNext()) {
+                        KeyValue<String, Long> e = it.next();
+                        totals.merge(e.key, e.value, Long::sum);
+                    }
+                }
+            }
+        }
+        return totals;
+    }
+
+    private static long total(Map<String, Long> accounting, String stream, String... outcomes) {
+        long sum = 0;
+        for (Map.Entry<String, Long> e : accounting.entrySet()) {
+            String[] parts = Accounting.parse(e.getKey());
+            if (parts[0].equals(stream) && List.of(outcomes).contains(parts[2])) {
+                sum += e.getValue();
+            }
+        }
+        return sum;
+    }
+
+    @Test
+    void everyRecordIsAccountedForAndEveryMeanMatchesTheLossCli() throws Exception {
+        // The models' class counts are declared, as in production: a prediction of the wrong length is invalid
+        // only against a spec (without one, its own length defines the classes).
+        TopologyConfig config = TopologyConfig.defaults().withModelSpecs(Map.of(
+                "fraud", spec("fraud", 1), "ranker", spec("ranker", 10), "tagger", spec("tagger", 5),
+                "softmax", spec("softmax", 4)));
+        KAFKA.createTopics(2, config.predictionsTopic(), config.labelsTopic());
+        KAFKA.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
+                config.deadLetterTopic());
+        RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
+        KafkaStreams first = start(config, registry);
+        KafkaStreams second = start(config, registry);
+        await("both instances RUNNING").atMost(Duration.ofMinutes(2)).until(() ->
+                first.state() == KafkaStreams.State.RUNNING && second.state() == KafkaStreams.State.RUNNING);
+
+        TrafficConfig traffic = new TrafficConfig(42, List.of(ModelProfile.parse("fraud:binary:logits"),
+                ModelProfile.parse("ranker:multiclass:logits:10"), ModelProfile.parse("tagger:multilabel:probabilities:5"),
+                ModelProfile.parse("softmax:multiclass:probabilities:4")),
+                2000, 200, TopologyHarness.T0, Duration.ofSeconds(20), 0.05, 0.05, 0.03, 0.03, 0.03, 0.03, null);
+        StringWriter cases = new StringWriter();
+        long predictionRecords = 0;
+        long labelRecords = 0;
+        try (KafkaTrafficSink kafka = new KafkaTrafficSink(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                KAFKA.bootstrapServers()), registry, config.predictionsTopic(), config.labelsTopic());
+             CasesTrafficSink expected = new CasesTrafficSink(cases, config.maxLabelDelay())) {
+            Traffic records = new Traffic(traffic);
+            while (records.hasNext()) {
+                GeneratedRecord r = records.next();
+                kafka.accept(r);
+                expected.accept(r);
+                if (r instanceof GeneratedRecord.PredictionRecord) {
+                    predictionRecords++;
+                } else {
+                    labelRecords++;
+                }
+            }
+        }
+        long predictionsIn = predictionRecords;
+        long labelsIn = labelRecords;
+        await("every record accounted for").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    Map<String, Long> a = accounting();
+                    assertThat(total(a, Accounting.PREDICTIONS, Accounting.SCORED, Accounting.EXPIRED, Accounting.PENDING,
+                            Accounting.INVALID, Accounting.DUPLICATE)).isEqualTo(predictionsIn);
+                    assertThat(total(a, Accounting.LABELS, Accounting.JOINED, Accounting.CORRECTED,
+                            Accounting.EARLY_PENDING, Accounting.LATE, Accounting.INVALID, Accounting.DUPLICATE))
+                            .isEqualTo(labelsIn);
+                });
+        Map<String, Long> a = accounting();
+        long scored = total(a, Accounting.PREDICTIONS, Accounting.SCORED);
+        long corrected = total(a, Accounting.LABELS, Accounting.CORRECTED);
+        assertThat(total(a, Accounting.LABELS, Accounting.JOINED)).isEqualTo(scored);
+        assertThat(corrected).isPositive();
+        assertThat(total(a, Accounting.PREDICTIONS, Accounting.DUPLICATE)).isPositive();
+        assertThat(total(a, Accounting.LABELS, Accounting.EARLY)).isPositive();
+
+        // Scored events: one SCORE per joined label, a RETRACTION and a SCORE per correction.
+        List<ScoredEvent> events = Topics.read(KAFKA, config.scoredEventsTopic(),
+                new AvroDeserializer<>(registry, AvroDeserializer.specificReader(ScoredEvent.class)),
+                (int) (scored + 2 * corrected)).stream().map(r -> r.value()).toList();
+        Map<String, double[]> sums = new HashMap<>();
+        for (ScoredEvent e : events) {
+            double sign = e.getKind() == ScoreKind.SCORE ? 1 : -1;
+            double[] s = sums.computeIfAbsent(e.getModelId() + "@" + e.getModelVersion(), k -> new double[3]);
+            s[0] += sign * e.getNumerator();
+            s[1] += sign * e.getDenominator();
+            s[2] += sign;
+        }
+        // Dead letters and late labels: exactly what the accounting says.
+        long invalid = total(a, Accounting.PREDICTIONS, Accounting.INVALID) + total(a, Accounting.LABELS, Accounting.INVALID);
+        assertThat(Topics.readRaw(KAFKA, config.deadLetterTopic(), (int) invalid)).hasSize((int) invalid);
+
+        // The loss CLI's batch mean per model over the same joined events.
+        ObjectMapper json = new ObjectMapper();
+        int compared = 0;
+        for (String line : cases.toString().split("\n")) {
+            JsonNode c = json.readTree(line);
+            String id = c.get("id").asText().replace("#vector", "");
+            double expectedMean = LossCase.evaluate(c).doubleValue();
+            double[] s = sums.get(id);
+            assertThat(s).as("scored events for %s", id).isNotNull();
+            assertThat((long) s[2]).as("events of %s", id).isEqualTo(c.get("events").asLong());
+            assertThat(s[0] / s[1]).as("mean of %s", id)
+                    .isCloseTo(expectedMean, org.assertj.core.api.Assertions.within(1e-12 * Math.abs(expectedMean)));
+            compared++;
+        }
+        assertThat(compared).isEqualTo(4);
+    }
+}
