@@ -265,4 +265,17 @@ class LabelJoinTopologyTest {
         assertThat(scored.get(2).getCorrect()).isNull();
         assertThat(scored.get(2).getClasses()).isEmpty();
     }
+
+    @Test
+    void aSpecsMaxLabelDelayOverridesTheDefault() {
+        h.pipe(ModelSpec.newBuilder().setModelId("fast").setMaxLabelDelayMs(HOUR).build());
+        h.pipe(prediction("fast", "v1", "p1", T0, Task.MULTICLASS, OutputKind.LOGITS, ROW_A));
+        h.pipe(prediction("slow", "v1", "p1", T0, Task.MULTICLASS, OutputKind.LOGITS, ROW_A));
+        h.pipe(label("slow", "p1", T0 + 2 * HOUR, 2));
+        h.pipe(label("fast", "p1", T0 + 2 * HOUR, 2));
+        // 'slow' keeps the 7-day default and joins; 'fast' expired at T0 + 1 h.
+        assertThat(h.scored()).extracting(ScoredEvent::getModelId).containsExactly("slow");
+        assertThat(count(Accounting.PREDICTIONS, "fast", Accounting.EXPIRED)).isEqualTo(1);
+        assertThat(count(Accounting.PREDICTIONS, "fast", Accounting.SCORED)).isZero();
+    }
 }
