@@ -9,6 +9,7 @@ import io.lossmonitor.topology.join.JoinInput;
 import io.lossmonitor.topology.join.JoinOutput;
 import io.lossmonitor.topology.join.LabelJoinProcessor;
 import io.lossmonitor.topology.score.Score;
+import io.lossmonitor.topology.window.WindowTopology;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -32,6 +33,8 @@ import org.apache.kafka.streams.state.Stores;
  *                   │                     model, prediction id)
  *                   └─▶ dead letters (undecodable or invalid records)
  *  models ─▶ model-specs (global table, read by intake and join)
+ *  scores ─▶ window-input (by model, version, class) ─▶ loss-windows-&lt;size&gt; stores ─▶ loss-windows topic
+ *  new predictions ─▶ prediction-signals (by model, version) ─▶ prediction-windows-&lt;size&gt; stores
  * </pre>
  * Predictions and labels share one repartition topic so that both sides of a key land in the same task whatever
  * the input topics' partition counts.
@@ -43,12 +46,12 @@ public final class LossTopology {
 
     public static Topology build(TopologyConfig config, TopologySerdes serdes) {
         StreamsBuilder builder = new StreamsBuilder();
-        scores(builder, config, serdes);
+        join(builder, config, serdes);
         return builder.build();
     }
 
-    /** Adds the intake and the join to {@code builder}; returns the stream of scores (and retractions). */
-    public static KStream<String, Score> scores(StreamsBuilder builder, TopologyConfig config, TopologySerdes serdes) {
+    /** Adds the intake, the join and the windows to {@code builder}. */
+    private static void join(StreamsBuilder builder, TopologyConfig config, TopologySerdes serdes) {
         builder.globalTable(config.modelsTopic(),
                 Consumed.with(Serdes.String(), serdes.modelSpecs()).withName(Names.MODELS_SOURCE),
                 Materialized.<String, ModelSpec>as(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE))
@@ -93,6 +96,7 @@ public final class LossTopology {
                         Names.PREDICTIONS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE, Names.JOIN_ACCOUNTING_STORE)
                 .split(Named.as(Names.JOIN_OUTPUT_BRANCHES))
                 .branch((key, value) -> value instanceof JoinOutput.Scored, Branched.as(Names.SCORED))
+                .branch((key, value) -> value instanceof JoinOutput.Observed, Branched.as(Names.OBSERVED))
                 .branch((key, value) -> value instanceof JoinOutput.Late, Branched.as(Names.LATE))
                 .defaultBranch(Branched.as(Names.REJECTED));
 
@@ -111,7 +115,10 @@ public final class LossTopology {
                         ((JoinOutput.Rejected) value).label().rawValue()), Named.as(Names.TO_JOIN_DEAD_LETTERS))
                 .to(config.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(Names.JOIN_DEAD_LETTERS_SINK));
-        return scores;
+
+        WindowTopology.addLossWindows(scores, config, serdes);
+        WindowTopology.addPredictionWindows(joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.OBSERVED)
+                .mapValues(value -> ((JoinOutput.Observed) value).signals(), Named.as(Names.TO_SIGNALS)), config);
     }
 
     private static void addJoinStores(StreamsBuilder builder) {

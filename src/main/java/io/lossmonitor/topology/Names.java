@@ -35,12 +35,26 @@ public final class Names {
     public static final String LATE = "late";
     public static final String REJECTED = "rejected";
     public static final String TO_SCORE = "to-score";
+    public static final String OBSERVED = "observed";
+    public static final String TO_SIGNALS = "to-signals";
+    public static final String SIGNALS_BY_MODEL = "signals-by-model";
+    /** Repartition topic of the label-free windows: signals by (model, version). */
+    public static final String PREDICTION_SIGNALS = "prediction-signals";
+    public static final String TO_WINDOW_CONTRIBUTIONS = "to-window-contributions";
+    /** Repartition topic of the loss windows: contributions by (model, version, class). */
+    public static final String WINDOW_INPUT = "window-input";
+    public static final String WINDOW_GROUP = "window-group";
+    public static final String SIGNALS_GROUP = "signals-group";
     public static final String TO_SCORED_EVENTS = "to-scored-event";
     public static final String TO_LATE_LABELS = "to-late-label";
     public static final String TO_JOIN_DEAD_LETTERS = "to-join-dead-letter";
 
     // State stores.
     public static final String MODEL_SPECS_STORE = "model-specs";
+    /** Window stores: {@code loss-windows-1m}, {@code loss-windows-1h}, ... one per configured size. */
+    public static final String LOSS_WINDOWS_STORE_PREFIX = "loss-windows-";
+    /** Label-free window stores: {@code prediction-windows-1m}, ... */
+    public static final String PREDICTION_WINDOWS_STORE_PREFIX = "prediction-windows-";
     public static final String PREDICTIONS_STORE = "join-predictions";
     public static final String EARLY_LABELS_STORE = "join-early-labels";
     public static final String EXPIRY_STORE = "join-expiry-index";
@@ -54,4 +68,12 @@ public final class Names {
     public static final String HEADER_SOURCE_TOPIC = "lossmon.source.topic";
     public static final String HEADER_SOURCE_PARTITION = "lossmon.source.partition";
     public static final String HEADER_SOURCE_OFFSET = "lossmon.source.offset";
+
+    public static String lossWindowStore(java.time.Duration size) {
+        return LOSS_WINDOWS_STORE_PREFIX + io.lossmonitor.config.Durations.format(size);
+    }
+
+    public static String predictionWindowStore(java.time.Duration size) {
+        return PREDICTION_WINDOWS_STORE_PREFIX + io.lossmonitor.config.Durations.format(size);
+    }
 }

@@ -16,6 +16,10 @@ import java.util.Map;
  * @param punctuateInterval  how often (stream time) expired state is swept
  * @param maxScores          the largest score or target vector accepted
  * @param partitions         partition count of the internal by-id topics (0: as many as the inputs)
+ * @param windowSizes        the window sizes aggregated at once (on prediction time); their grace is
+ *                           {@code maxLabelDelay}, so late labels still update windows already reported
+ * @param predictionGrace    grace of the label-free prediction windows (predictions arrive without delay)
+ * @param lossWindowsTopic   where every window update is written
  */
 public record TopologyConfig(
         String predictionsTopic,
@@ -30,7 +34,10 @@ public record TopologyConfig(
         Duration punctuateInterval,
         int maxScores,
         int partitions,
-        Map<String, ModelSpec> modelSpecs) {
+        Map<String, ModelSpec> modelSpecs,
+        java.util.List<Duration> windowSizes,
+        Duration predictionGrace,
+        String lossWindowsTopic) {
 
     public static final String PREDICTIONS = "predictions";
     public static final String LABELS = "labels";
@@ -38,9 +45,20 @@ public record TopologyConfig(
     public static final String SCORED_EVENTS = "scored-events";
     public static final String LATE_LABELS = "late-labels";
     public static final String DEAD_LETTERS = "loss-monitor-dead-letters";
+    public static final String LOSS_WINDOWS = "loss-windows";
+    public static final java.util.List<Duration> DEFAULT_WINDOWS =
+            java.util.List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1));
 
     public TopologyConfig {
         modelSpecs = Map.copyOf(modelSpecs);
+        windowSizes = java.util.List.copyOf(windowSizes);
+        if (windowSizes.isEmpty() || windowSizes.stream().anyMatch(d -> d.isNegative() || d.isZero())
+                || windowSizes.stream().distinct().count() != windowSizes.size()) {
+            throw new IllegalArgumentException("window sizes must be distinct positive durations, got " + windowSizes);
+        }
+        if (predictionGrace.isNegative()) {
+            throw new IllegalArgumentException("prediction window grace must not be negative, got " + predictionGrace);
+        }
         for (Duration d : new Duration[] {maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval}) {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("durations must be positive, got " + d);
@@ -54,27 +72,35 @@ public record TopologyConfig(
     /** The documented defaults: 7-day label delay, 1-hour early-label wait and clock skew, 10-second sweeps. */
     public static TopologyConfig defaults() {
         return new TopologyConfig(PREDICTIONS, LABELS, MODELS, SCORED_EVENTS, LATE_LABELS, DEAD_LETTERS,
-                Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 100_000, 0, Map.of());
+                Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 100_000, 0, Map.of(),
+                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS);
     }
 
     public TopologyConfig withMaxLabelDelay(Duration delay) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs);
+                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic);
     }
 
     public TopologyConfig withEarlyLabelTtl(Duration ttl) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs);
+                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic);
     }
 
     public TopologyConfig withModelSpecs(Map<String, ModelSpec> specs) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs);
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic);
     }
 
     public TopologyConfig withTopics(String predictions, String labels, String models, String scoredEvents,
-                                     String lateLabels, String deadLetters) {
+                                     String lateLabels, String deadLetters, String lossWindows) {
         return new TopologyConfig(predictions, labels, models, scoredEvents, lateLabels, deadLetters, maxLabelDelay,
-                earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs);
+                earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes,
+                predictionGrace, lossWindows);
+    }
+
+    public TopologyConfig withWindowSizes(java.util.List<Duration> sizes) {
+        return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
+                modelSpecs, sizes, predictionGrace, lossWindowsTopic);
     }
 }

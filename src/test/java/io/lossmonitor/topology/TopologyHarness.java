@@ -57,7 +57,7 @@ final class TopologyHarness implements AutoCloseable {
         // Topic names unique per harness: each registers its own subjects on the shared registry.
         String suffix = "-" + UUID.randomUUID().toString().substring(0, 8);
         this.config = config.withTopics("predictions" + suffix, "labels" + suffix, "models" + suffix,
-                "scored-events" + suffix, "late-labels" + suffix, "dead-letters" + suffix);
+                "scored-events" + suffix, "late-labels" + suffix, "dead-letters" + suffix, "loss-windows" + suffix);
         this.registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, SharedRegistry.get().url())));
         Topology topology = LossTopology.build(this.config, new TopologySerdes(registry));
         Properties props = StreamsSettings.defaults("join-test", "unused:9092", this.config);

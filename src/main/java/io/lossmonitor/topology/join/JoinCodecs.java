@@ -118,16 +118,16 @@ public final class JoinCodecs {
                 .writeLong(s.predictionTime()).writeLong(s.labelTime()).writeByte(s.lossKind().ordinal())
                 .writeBoolean(s.retraction()).writeDouble(s.numerator()).writeDouble(s.denominator())
                 .writeInts(s.classIndex()).writeStrings(s.className()).writeDoubles(s.classNumerator())
-                .writeDoubles(s.classDenominator()).writeInt(s.predictedClass()).writeDouble(s.confidence())
+                .writeDoubles(s.classDenominator()).writeDoubles(s.classProbability()).writeInt(s.predictedClass()).writeDouble(s.confidence())
                 .writeByte(s.correct()).writeDouble(s.entropy()).writeDouble(s.sampleWeight())
-                .writeStringMap(s.segments());
+                .writeDoubles(s.labelDistribution()).writeStringMap(s.segments());
     }
 
     static Score readScore(BinaryReader r) {
         return new Score(r.readString(), r.readString(), r.readString(), r.readLong(), r.readLong(),
                 LOSSES[r.readByte()], r.readBoolean(), r.readDouble(), r.readDouble(), r.readInts(), r.readStrings(),
-                r.readDoubles(), r.readDoubles(), r.readInt(), r.readDouble(), r.readByte(), r.readDouble(),
-                r.readDouble(), r.readStringMap());
+                r.readDoubles(), r.readDoubles(), r.readDoubles(), r.readInt(), r.readDouble(), r.readByte(),
+                r.readDouble(), r.readDouble(), r.readDoubles(), r.readStringMap());
     }
 
     @FunctionalInterface

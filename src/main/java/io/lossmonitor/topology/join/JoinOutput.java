@@ -9,6 +9,10 @@ public sealed interface JoinOutput {
     record Scored(Score score) implements JoinOutput {
     }
 
+    /** A new (not duplicate) valid prediction, for the label-free windows. */
+    record Observed(io.lossmonitor.topology.score.PredictionSignals signals) implements JoinOutput {
+    }
+
     /** A label that cannot be joined: {@code reason} is {@code too-late}, {@code orphan}. */
     record Late(LabelInput label, String reason) implements JoinOutput {
     }

@@ -117,6 +117,8 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             // label for it will be rejected with the reason.
             delay = config.maxLabelDelay().toMillis();
         }
+        context.forward(new Record<>(p.predictionId(), (JoinOutput) new JoinOutput.Observed(Scorer.observe(p)),
+                p.timestampMs()));
         StoredPrediction stored = new StoredPrediction(p, p.timestampMs() + delay, null, null);
         EarlyLabel waiting = early.get(key);
         if (waiting != null) {

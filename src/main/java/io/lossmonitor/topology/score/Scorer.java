@@ -51,12 +51,15 @@ public final class Scorer {
             int y = label.targetIndex();
             double l = ce.indexLoss(scores, 0, y);
             double den = ce.indexDenominator(y);
+            double[] distribution = new double[rule.classes()];
             if (y == ce.ignoreIndex()) {
-                return score(rule, p, label, 0.0, 0.0, new int[0], new double[0], new double[0], predicted, confidence,
-                        -1, entropy);
+                return score(rule, p, label, 0.0, 0.0, new int[0], new double[0], new double[0], new double[0], predicted,
+                        confidence, -1, entropy, distribution);
             }
+            distribution[y] = w;
             return score(rule, p, label, w * l, w * den, new int[] {y}, new double[] {w * l}, new double[] {w * den},
-                    predicted, confidence, predicted == y ? 1 : 0, entropy);
+                    new double[] {Math.exp(logProbs[y])}, predicted, confidence, predicted == y ? 1 : 0, entropy,
+                    distribution);
         }
         double[] t = label.targetVector();
         if (t.length != rule.classes()) {
@@ -65,8 +68,13 @@ public final class Scorer {
         }
         double l = ce.softLoss(scores, 0, t, 0);
         int truth = argmax(t);
+        double[] distribution = new double[t.length];
+        for (int k = 0; k < t.length; k++) {
+            distribution[k] = w * t[k];
+        }
         return score(rule, p, label, w * l, w, new int[] {truth}, new double[] {w * l}, new double[] {w},
-                predicted, confidence, predicted == truth ? 1 : 0, entropy);
+                new double[] {Math.exp(logProbs[truth])}, predicted, confidence, predicted == truth ? 1 : 0, entropy,
+                distribution);
     }
 
     private static Score binary(ScoringRule rule, PredictionEvent p, LabelEvent label) {
@@ -101,6 +109,8 @@ public final class Scorer {
         int[] classes = new int[c];
         double[] nums = new double[c];
         double[] dens = new double[c];
+        double[] probs = new double[c];
+        double[] distribution = new double[c];
         int predicted = 0;
         double best = -1;
         double confidenceSum = 0;
@@ -111,6 +121,8 @@ public final class Scorer {
             nums[k] = w * elements[k];
             dens[k] = w;
             double prob = rule.output() == OutputKind.LOGITS ? 1.0 / (1.0 + Math.exp(-p.scores()[k])) : p.scores()[k];
+            probs[k] = prob;
+            distribution[k] = w * t[k];
             if (prob > best) {
                 best = prob;
                 predicted = k;
@@ -122,20 +134,49 @@ public final class Scorer {
         if (rule.task() == Task.BINARY) {
             predicted = best >= 0.5 ? 1 : 0;
         }
-        return score(rule, p, label, w * sum, w * c, classes, nums, dens, predicted, confidenceSum / c,
-                allRight ? 1 : 0, entropy);
+        return score(rule, p, label, w * sum, w * c, classes, nums, dens, probs, predicted, confidenceSum / c,
+                allRight ? 1 : 0, entropy, distribution);
     }
 
     private static Score score(ScoringRule rule, PredictionEvent p, LabelEvent label, double numerator,
-                               double denominator, int[] classes, double[] nums, double[] dens, int predicted,
-                               double confidence, int correct, double entropy) {
+                               double denominator, int[] classes, double[] nums, double[] dens, double[] probs,
+                               int predicted, double confidence, int correct, double entropy, double[] distribution) {
         String[] names = new String[classes.length];
         for (int i = 0; i < classes.length; i++) {
             names[i] = rule.className(classes[i]);
         }
         return new Score(p.modelId(), p.modelVersion(), p.predictionId(), p.timestampMs(), label.timestampMs(),
-                rule.loss(), false, numerator, denominator, classes, names, nums, dens, predicted, confidence, correct,
-                entropy, label.weight(), p.segments());
+                rule.loss(), false, numerator, denominator, classes, names, nums, dens, probs, predicted, confidence,
+                correct, entropy, label.weight(), distribution, p.segments());
+    }
+
+    /** The label-free signals of a validated prediction. */
+    public static PredictionSignals observe(PredictionEvent p) {
+        double[] scores = p.scores();
+        if (p.task() == Task.MULTICLASS) {
+            double[] logProbs = logProbabilities(p.output(), scores);
+            int predicted = argmax(scores);
+            return new PredictionSignals(p.modelId(), p.modelVersion(), p.timestampMs(), scores.length, predicted,
+                    Math.exp(logProbs[predicted]), entropy(logProbs));
+        }
+        int predicted = 0;
+        double best = -1;
+        double confidence = 0;
+        double entropy = 0;
+        for (int k = 0; k < scores.length; k++) {
+            double prob = p.output() == OutputKind.LOGITS ? 1.0 / (1.0 + Math.exp(-scores[k])) : scores[k];
+            if (prob > best) {
+                best = prob;
+                predicted = k;
+            }
+            confidence += Math.max(prob, 1 - prob);
+            entropy += binaryEntropy(prob);
+        }
+        if (p.task() == Task.BINARY) {
+            predicted = best >= 0.5 ? 1 : 0;
+        }
+        return new PredictionSignals(p.modelId(), p.modelVersion(), p.timestampMs(), p.task() == Task.BINARY ? 2
+                : scores.length, predicted, confidence / scores.length, entropy);
     }
 
     /** log p per class, however the scores are given; probabilities of 0 give -infinity. */

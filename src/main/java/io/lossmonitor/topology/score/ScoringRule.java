@@ -65,9 +65,11 @@ public final class ScoringRule {
                     + scoreCount + " scores; model " + modelId + " (" + task + ") expects " + classes);
         }
         long delay = spec != null && spec.getMaxLabelDelayMs() != null ? spec.getMaxLabelDelayMs() : defaultMaxLabelDelayMs;
-        if (delay <= 0) {
+        if (delay <= 0 || delay > defaultMaxLabelDelayMs) {
+            // The service's maximum is the windows' grace: a longer delay would update windows already closed.
             throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId
-                    + " has max_label_delay_ms " + delay + "; it must be > 0");
+                    + " has max_label_delay_ms " + delay + "; it must be > 0 and at most the service's maximum label"
+                    + " delay of " + defaultMaxLabelDelayMs + " ms");
         }
         double[] weight = spec == null || spec.getClassWeights() == null ? null
                 : spec.getClassWeights().stream().mapToDouble(Double::doubleValue).toArray();

@@ -118,6 +118,17 @@ class LabelJoinProcessorTest {
         processor.process(new Record<>(JoinKeys.of("ranker", id), input, streamTime));
     }
 
+    /** What the join forwarded, leaving out the label-free observations of new predictions. */
+    private List<Record<?, ?>> outputs() {
+        List<Record<?, ?>> out = new java.util.ArrayList<>();
+        for (var f : context.forwarded()) {
+            if (!(f.record().value() instanceof JoinOutput.Observed)) {
+                out.add(f.record());
+            }
+        }
+        return out;
+    }
+
     private long count(String stream, String outcome) {
         Long v = accounting.get(Accounting.key(stream, "ranker", outcome));
         return v == null ? 0 : v;
@@ -147,10 +158,10 @@ class LabelJoinProcessorTest {
     void aLabelPastTheDeadlineBeforeTheSweepIsTooLateAtOnce() {
         process(new PredictionInput(prediction("p", T0)), T0);
         process(label("p", T0 + 8 * DAY, 2), T0 + 8 * DAY);
-        List<JoinOutput> out = context.forwarded().stream().map(f -> (JoinOutput) f.record().value()).toList();
+        List<JoinOutput> out = outputs().stream().map(r -> (JoinOutput) r.value()).toList();
         assertThat(out).singleElement().isInstanceOfSatisfying(JoinOutput.Late.class,
                 l -> assertThat(l.reason()).isEqualTo("too-late"));
-        var record = context.forwarded().get(0).record();
+        var record = outputs().get(0);
         assertThat(DeadLetters.get(record.headers(), Names.HEADER_SOURCE_TOPIC)).isEqualTo("labels");
         assertThat(DeadLetters.get(record.headers(), Names.HEADER_SOURCE_PARTITION)).isEqualTo("3");
         assertThat(DeadLetters.get(record.headers(), Names.HEADER_SOURCE_OFFSET)).isEqualTo("42");
@@ -163,8 +174,8 @@ class LabelJoinProcessorTest {
     void aLabelInTimeByItsClockButAfterStreamTimePassedTheDeadlineIsLateAsExpired() {
         process(new PredictionInput(prediction("p", T0)), T0);
         process(label("p", T0 + DAY, 2), T0 + 7 * DAY + 1);
-        assertThat(context.forwarded()).singleElement().satisfies(f ->
-                assertThat(((JoinOutput.Late) f.record().value()).reason()).isEqualTo("expired"));
+        assertThat(outputs()).singleElement().satisfies(r ->
+                assertThat(((JoinOutput.Late) r.value()).reason()).isEqualTo("expired"));
     }
 
     @Test
@@ -183,11 +194,11 @@ class LabelJoinProcessorTest {
     void aJoinedEarlyLabelLeavesNoOrphanBehind() {
         process(label("p", T0 + 5, 1), T0 + 5);
         process(new PredictionInput(prediction("p", T0)), T0 + 10);
-        assertThat(context.forwarded()).singleElement().satisfies(f ->
-                assertThat(f.record().value()).isInstanceOf(JoinOutput.Scored.class));
+        assertThat(outputs()).singleElement().satisfies(r ->
+                assertThat(r.value()).isInstanceOf(JoinOutput.Scored.class));
         context.resetForwards();
         context.scheduledPunctuators().get(0).getPunctuator().punctuate(T0 + 2 * 3_600_000);
-        assertThat(context.forwarded()).isEmpty();
+        assertThat(outputs()).isEmpty();
         // Only the scored prediction's own entry is left, until its deadline.
         assertThat(expiry.approximateNumEntries()).isEqualTo(1);
         List<KeyValue<Bytes, byte[]>> left = new java.util.ArrayList<>();
@@ -195,5 +206,21 @@ class LabelJoinProcessorTest {
             it.forEachRemaining(left::add);
         }
         assertThat(ExpiryIndex.kind(left.get(0).key)).isEqualTo(ExpiryIndex.PREDICTION);
+    }
+
+    @Test
+    void everyNewPredictionIsObservedOnceForTheLabelFreeWindows() {
+        process(new PredictionInput(prediction("p", T0)), T0);
+        process(new PredictionInput(prediction("p", T0)), T0 + 1);
+        process(new PredictionInput(prediction("q", T0 + 2)), T0 + 2);
+        List<JoinOutput.Observed> observed = context.forwarded().stream()
+                .map(f -> f.record().value()).filter(v -> v instanceof JoinOutput.Observed)
+                .map(v -> (JoinOutput.Observed) v).toList();
+        assertThat(observed).hasSize(2);
+        // LOGITS argmax is class 0 (logit 2); its softmax probability by hand.
+        double z = Math.exp(2.0) + Math.exp(-3.0) + Math.exp(0.8) + Math.exp(1.2);
+        assertThat(observed.get(0).signals().predictedClass()).isZero();
+        assertThat(observed.get(0).signals().confidence())
+                .isCloseTo(Math.exp(2.0) / z, org.assertj.core.api.Assertions.within(1e-15));
     }
 }

@@ -1,0 +1,117 @@
+package io.lossmonitor.topology.window;
+
+import io.lossmonitor.config.Durations;
+import io.lossmonitor.schema.LossWindow;
+import io.lossmonitor.topology.Names;
+import io.lossmonitor.topology.TopologyConfig;
+import io.lossmonitor.topology.TopologySerdes;
+import io.lossmonitor.topology.score.PredictionSignals;
+import io.lossmonitor.topology.score.Score;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Windowed aggregates on prediction time, several sizes at once.
+ *
+ * <p>Loss windows: each score contributes to its (model, version) key and to one key per class it names; the
+ * contributions are repartitioned so each key lives in one task, then aggregated per size into a store named
+ * {@code loss-windows-<size>} whose grace is the maximum label delay, so a label days late still updates the window
+ * of its prediction. A window store keeps size + grace of windows per key: for 1-minute windows and a 7-day delay,
+ * 10,080 windows of ~0.7 KB (plus 8 bytes per class of the label distribution), about 7 MB per key on disk. Every
+ * update is written to the loss-windows topic, keyed by window, so compaction keeps the newest.
+ *
+ * <p>Label-free windows: every new valid prediction, by (model, version), in {@code prediction-windows-<size>}
+ * with a short grace (predictions arrive as they are made).
+ */
+public final class WindowTopology {
+
+    private WindowTopology() {
+    }
+
+    public static void addLossWindows(KStream<String, Score> scores, TopologyConfig config, TopologySerdes serdes) {
+        KGroupedStream<String, WindowContribution> grouped = scores
+                .flatMap((key, score) -> WindowContribution.of(score), Named.as(Names.TO_WINDOW_CONTRIBUTIONS))
+                .repartition(Repartitioned.<String, WindowContribution>as(Names.WINDOW_INPUT)
+                        .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.contribution()))
+                .groupByKey(Grouped.with(Names.WINDOW_GROUP, Serdes.String(), WindowCodecs.contribution()));
+        Duration grace = config.maxLabelDelay();
+        for (Duration size : config.windowSizes()) {
+            String store = Names.lossWindowStore(size);
+            grouped.windowedBy(TimeWindows.ofSizeAndGrace(size, grace))
+                    .aggregate(WindowAggregate::new, (key, contribution, aggregate) -> aggregate.apply(contribution),
+                            Named.as(store),
+                            Materialized.<String, WindowAggregate>as(
+                                            Stores.persistentTimestampedWindowStore(store, size.plus(grace), size, false))
+                                    .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.aggregate()))
+                    .toStream(Named.as(store + "-updates"))
+                    .process(() -> new ToLossWindow(size), Named.as("to-" + store))
+                    .to(config.lossWindowsTopic(), Produced.with(Serdes.String(), serdes.lossWindows())
+                            .withName(store + "-sink"));
+        }
+    }
+
+    public static void addPredictionWindows(KStream<String, PredictionSignals> signals, TopologyConfig config) {
+        KGroupedStream<String, PredictionSignals> grouped = signals
+                .selectKey((key, s) -> WindowKey.all(s.modelId(), s.modelVersion()).encode(),
+                        Named.as(Names.SIGNALS_BY_MODEL))
+                .repartition(Repartitioned.<String, PredictionSignals>as(Names.PREDICTION_SIGNALS)
+                        .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.signals()))
+                .groupByKey(Grouped.with(Names.SIGNALS_GROUP, Serdes.String(), WindowCodecs.signals()));
+        Duration grace = config.predictionGrace();
+        for (Duration size : config.windowSizes()) {
+            String store = Names.predictionWindowStore(size);
+            grouped.windowedBy(TimeWindows.ofSizeAndGrace(size, grace))
+                    .aggregate(PredictionWindowAggregate::new, (key, s, aggregate) -> aggregate.apply(s), Named.as(store),
+                            Materialized.<String, PredictionWindowAggregate>as(
+                                            Stores.persistentTimestampedWindowStore(store, size.plus(grace), size, false))
+                                    .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.predictionAggregate()));
+        }
+    }
+
+    /** The compaction key of a window on the loss-windows topic: model|version|class|size|start. */
+    public static String topicKey(WindowKey key, Duration size, long startMs) {
+        return key.modelId() + "|" + key.modelVersion() + "|" + (key.isAll() ? "*" : key.className()) + "|"
+                + Durations.format(size) + "|" + Instant.ofEpochMilli(startMs);
+    }
+
+    /** Turns a window update into its LossWindow record, stamped with the update's stream time. */
+    private static final class ToLossWindow implements Processor<Windowed<String>, WindowAggregate, String, LossWindow> {
+
+        private final Duration size;
+        private ProcessorContext<String, LossWindow> context;
+
+        ToLossWindow(Duration size) {
+            this.size = size;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, LossWindow> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<Windowed<String>, WindowAggregate> record) {
+            if (record.value() == null) {
+                return;
+            }
+            WindowKey key = WindowKey.decode(record.key().key());
+            long start = record.key().window().start();
+            context.forward(record.withKey(topicKey(key, size, start)).withValue(
+                    LossWindows.of(key, size.toMillis(), start, record.value(), context.currentStreamTimeMs())));
+        }
+    }
+}
