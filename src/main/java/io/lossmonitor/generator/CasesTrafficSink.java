@@ -24,8 +24,10 @@ import java.util.TreeMap;
  * Writes what the service should report as loss-CLI cases: for each (model, version), one batch case with
  * {@code reduction='mean'} over the events that join, i.e. valid predictions whose newest valid label came within
  * {@code maxLabelDelay} of the prediction time (duplicates ignored, corrections replacing the first label), scored
- * with the model's default loss. So {@code loss --input cases.jsonl} prints the figure to compare with the
- * service's all-time mean for that model. Holds every prediction in memory: it is for test and demo volumes.
+ * with the model's default loss; then one per class (id {@code model@version/class}): the events whose target is
+ * that class for cross-entropy, that label's column for multi-label BCE. So {@code loss --input cases.jsonl} prints
+ * the figures to compare with the service's means over all time (or over any window holding all the events).
+ * Holds every prediction in memory: it is for test and demo volumes.
  */
 public final class CasesTrafficSink implements TrafficSink {
 
@@ -85,8 +87,48 @@ public final class CasesTrafficSink implements TrafficSink {
             for (ObjectNode c : cases.values()) {
                 out.write(JSON.writeValueAsString(c));
                 out.write('\n');
+                for (ObjectNode perClass : perClass(c)) {
+                    out.write(JSON.writeValueAsString(perClass));
+                    out.write('\n');
+                }
             }
         }
+    }
+
+    /** The class batches of a model batch: rows whose index target is c, or column c of multi-label rows. */
+    private static List<ObjectNode> perClass(ObjectNode c) {
+        ArrayNode input = (ArrayNode) c.get("input");
+        ArrayNode target = (ArrayNode) c.get("target");
+        boolean index = target.size() > 0 && target.get(0).isIntegralNumber();
+        int classes = input.size() == 0 ? 0 : input.get(0).size();
+        Map<Integer, ObjectNode> out = new TreeMap<>();
+        for (int row = 0; row < input.size(); row++) {
+            if (index) {
+                int y = target.get(row).asInt();
+                ObjectNode batch = out.computeIfAbsent(y, k -> classCase(c, k));
+                ((ArrayNode) batch.get("input")).add(input.get(row));
+                ((ArrayNode) batch.get("target")).add(y);
+                batch.put("events", batch.get("events").asInt() + 1);
+            } else if (!c.get("loss").asText().equals("cross_entropy")) {
+                for (int k = 0; k < classes; k++) {
+                    ObjectNode batch = out.computeIfAbsent(k, key -> classCase(c, key));
+                    ((ArrayNode) batch.get("input")).addArray().add(input.get(row).get(k));
+                    ((ArrayNode) batch.get("target")).addArray().add(target.get(row).get(k));
+                    batch.put("events", batch.get("events").asInt() + 1);
+                }
+            }
+        }
+        return List.copyOf(out.values());
+    }
+
+    private static ObjectNode classCase(ObjectNode c, int cls) {
+        ObjectNode batch = c.deepCopy();
+        batch.put("id", c.get("id").asText().replace("#vector", "") + "/" + cls);
+        batch.put("class", cls);
+        batch.put("events", 0);
+        batch.putArray("input");
+        batch.putArray("target");
+        return batch;
     }
 
     private static ObjectNode newCase(String id, Prediction p, boolean index) {

@@ -1,6 +1,7 @@
 package io.lossmonitor.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,9 +19,12 @@ import io.lossmonitor.generator.TrafficConfig;
 import io.lossmonitor.registry.AvroDeserializer;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
+import io.lossmonitor.schema.LossWindow;
 import io.lossmonitor.schema.ScoreKind;
 import io.lossmonitor.schema.ScoredEvent;
 import io.lossmonitor.topology.join.Accounting;
+import io.lossmonitor.topology.window.WindowAggregate;
+import io.lossmonitor.topology.window.WindowKey;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -36,6 +40,8 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyWindowStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,7 +49,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The join on a real broker and registry: two input partitions, two application instances, generated traffic with
  * delays, early labels, duplicates, corrections and invalid records. At the end every record is accounted for, and
- * each model's mean over the scored events equals the loss CLI's batch mean over the same events.
+ * each model's mean over the scored events, and every window of every key (model, class) in the stores and on the
+ * loss-windows topic, equals the loss CLI's batch mean over the same events.
  */
 class JoinIT {
 
@@ -113,7 +120,7 @@ class JoinIT {
                 "softmax", spec("softmax", 4)));
         KAFKA.createTopics(2, config.predictionsTopic(), config.labelsTopic());
         KAFKA.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
-                config.deadLetterTopic());
+                config.deadLetterTopic(), config.lossWindowsTopic());
         RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
         KafkaStreams first = start(config, registry);
         KafkaStreams second = start(config, registry);
@@ -177,20 +184,61 @@ class JoinIT {
         long invalid = total(a, Accounting.PREDICTIONS, Accounting.INVALID) + total(a, Accounting.LABELS, Accounting.INVALID);
         assertThat(Topics.readRaw(KAFKA, config.deadLetterTopic(), (int) invalid)).hasSize((int) invalid);
 
-        // The loss CLI's batch mean per model over the same joined events.
+        // The loss CLI's batch means per model and per class over the same joined events; the traffic spans ten
+        // seconds from a minute boundary, so each key's 1-minute, 1-hour and 1-day windows hold all of its events.
+        Map<String, LossWindow> lastOnTopic = new HashMap<>();
+        Topics.read(KAFKA, config.lossWindowsTopic(), new AvroDeserializer<>(registry,
+                AvroDeserializer.specificReader(LossWindow.class)), 1).forEach(r -> lastOnTopic.put(r.key(), r.value()));
         ObjectMapper json = new ObjectMapper();
         int compared = 0;
         for (String line : cases.toString().split("\n")) {
             JsonNode c = json.readTree(line);
             String id = c.get("id").asText().replace("#vector", "");
             double expectedMean = LossCase.evaluate(c).doubleValue();
-            double[] s = sums.get(id);
-            assertThat(s).as("scored events for %s", id).isNotNull();
-            assertThat((long) s[2]).as("events of %s", id).isEqualTo(c.get("events").asLong());
-            assertThat(s[0] / s[1]).as("mean of %s", id)
-                    .isCloseTo(expectedMean, org.assertj.core.api.Assertions.within(1e-12 * Math.abs(expectedMean)));
+            String[] modelVersionClass = id.split("[@/]");
+            WindowKey key = new WindowKey(modelVersionClass[0], modelVersionClass[1],
+                    modelVersionClass.length == 3 ? modelVersionClass[2] : null);
+            if (key.isAll()) {
+                double[] s = sums.get(id);
+                assertThat(s).as("scored events for %s", id).isNotNull();
+                assertThat((long) s[2]).as("events of %s", id).isEqualTo(c.get("events").asLong());
+                assertThat(s[0] / s[1]).as("scored-events mean of %s", id)
+                        .isCloseTo(expectedMean, within(1e-12 * Math.abs(expectedMean)));
+            }
+            for (Duration size : config.windowSizes()) {
+                WindowAggregate stored = windowFromStores(Names.lossWindowStore(size), key);
+                assertThat(stored).as("%s window of %s", size, id).isNotNull();
+                assertThat(stored.events()).as("%s events of %s", size, id).isEqualTo(c.get("events").asLong());
+                assertThat(stored.mean()).as("%s store mean of %s", size, id)
+                        .isCloseTo(expectedMean, within(1e-12 * Math.abs(expectedMean)));
+            }
             compared++;
         }
-        assertThat(compared).isEqualTo(4);
+        assertThat(compared).isGreaterThan(4 + 10);
+        // The topic's newest record of each window agrees with the stores (compaction keeps it).
+        await("window updates on the topic").atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            Topics.readAll(KAFKA, config.lossWindowsTopic(), new AvroDeserializer<>(registry,
+                    AvroDeserializer.specificReader(LossWindow.class))).forEach(r -> lastOnTopic.put(r.key(), r.value()));
+            for (Map.Entry<String, LossWindow> e : lastOnTopic.entrySet()) {
+                LossWindow w = e.getValue();
+                WindowKey key = new WindowKey(w.getModelId(), w.getModelVersion(), w.getClassName());
+                WindowAggregate stored = windowFromStores(Names.lossWindowStore(Duration.ofMillis(w.getWindowSizeMs())), key);
+                assertThat(w.getEventCount()).as(e.getKey()).isEqualTo(stored.events());
+                assertThat(w.getNumerator() + w.getNumeratorLow()).as(e.getKey()).isEqualTo(stored.numerator().value());
+            }
+        });
+        assertThat(lastOnTopic).hasSizeGreaterThanOrEqualTo(3 * compared);
+    }
+
+    private WindowAggregate windowFromStores(String store, WindowKey key) {
+        for (KafkaStreams streams : instances) {
+            ReadOnlyWindowStore<String, ValueAndTimestamp<WindowAggregate>> windows = streams.store(
+                    StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.timestampedWindowStore()));
+            ValueAndTimestamp<WindowAggregate> v = windows.fetch(key.encode(), TopologyHarness.T0);
+            if (v != null) {
+                return v.value();
+            }
+        }
+        return null;
     }
 }
