@@ -1,0 +1,74 @@
+package io.lossmonitor.config;
+
+import java.util.List;
+
+/** The service's own settings: {@code lossmonitor.<name>} in the file, {@code LOSSMONITOR_<NAME>} in the environment. */
+public enum AppSetting {
+    APPLICATION_ID("application-id", "loss-monitor", "Kafka Streams application.id: instances with the same id share the work."),
+    BOOTSTRAP_SERVERS("bootstrap-servers", "", "Kafka bootstrap servers (required; or kafka.bootstrap.servers)."),
+    SCHEMA_REGISTRY_URL("schema-registry-url", "", "Schema registry URL(s), Confluent API (required; or registry.schema.registry.url)."),
+    STATE_DIR("state-dir", System.getProperty("java.io.tmpdir") + "/loss-monitor", "Where Kafka Streams keeps its state stores."),
+    HTTP_ADDRESS("http.address", "0.0.0.0", "Address the HTTP server (metrics, health, query API) binds."),
+    HTTP_PORT("http.port", "8080", "Port of the HTTP server."),
+    APPLICATION_SERVER("application-server", "", "host:port other instances reach this one at, for query forwarding (default: none)."),
+    REPLICATION_FACTOR("replication-factor", "3", "Replication factor of internal topics."),
+    STANDBY_REPLICAS("standby-replicas", "1", "Standby replicas of state per task."),
+    PREDICTIONS_TOPIC("topics.predictions", "predictions", "Input: predictions (Avro Prediction)."),
+    LABELS_TOPIC("topics.labels", "labels", "Input: labels (Avro Label)."),
+    MODELS_TOPIC("topics.models", "models", "Input: compacted model specs (Avro ModelSpec, keyed by model id)."),
+    SCORED_EVENTS_TOPIC("topics.scored-events", "scored-events", "Output: scored events (Avro ScoredEvent)."),
+    LATE_LABELS_TOPIC("topics.late-labels", "late-labels", "Output: labels that could not be joined, as produced."),
+    DEAD_LETTERS_TOPIC("topics.dead-letters", "loss-monitor-dead-letters", "Output: invalid records, as produced, reason in headers."),
+    LOSS_WINDOWS_TOPIC("topics.loss-windows", "loss-windows", "Output: window updates (Avro LossWindow), compacted."),
+    MAX_LABEL_DELAY("max-label-delay", "7d", "How long after a prediction its label is still joined; also the windows' grace."),
+    EARLY_LABEL_TTL("early-label-ttl", "1h", "How long a label waits for its prediction."),
+    MAX_CLOCK_SKEW("max-clock-skew", "1h", "How far a payload timestamp may be ahead of its record's time."),
+    PUNCTUATE_INTERVAL("punctuate-interval", "10s", "How often (stream time) expired join state is swept."),
+    MAX_SCORES("max-scores", "100000", "Largest score or target vector accepted."),
+    PARTITIONS("partitions", "0", "Partitions of the internal repartition topics (0: as many as the inputs)."),
+    WINDOWS("windows", "1m,1h,1d", "Window sizes, comma-separated."),
+    PREDICTION_WINDOW_GRACE("prediction-window-grace", "1h", "Grace of the label-free prediction windows."),
+    SHUTDOWN_TIMEOUT("shutdown-timeout", "30s", "How long a shutdown waits for Kafka Streams to close."),
+    STARTUP_GRACE("startup-grace", "5m", "How long /health/live stays up while the streams client is still starting or restoring."),
+    METRICS_MAX_CLASSES("metrics.max-classes", "20", "Class series per model; the rest are folded into class other."),
+    METRICS_MODELS_ALLOW("metrics.models.allow", ".*", "Regex of model ids exported as metrics."),
+    METRICS_MODELS_DENY("metrics.models.deny", "", "Regex of model ids not exported (applied after allow)."),
+    QUERY_MAX_WINDOWS("query.max-windows", "10000", "Most windows one query API answer may hold.");
+
+    public static final String PREFIX = "lossmonitor.";
+
+    private final String key;
+    private final String defaultValue;
+    private final String doc;
+
+    AppSetting(String key, String defaultValue, String doc) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.doc = doc;
+    }
+
+    public String key() {
+        return PREFIX + key;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String doc() {
+        return doc;
+    }
+
+    /** {@code LOSSMONITOR_MAX_LABEL_DELAY} for {@code lossmonitor.max-label-delay}. */
+    public String envName() {
+        return normalize(key());
+    }
+
+    static String normalize(String key) {
+        return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    public static List<AppSetting> all() {
+        return List.of(values());
+    }
+}
