@@ -116,8 +116,8 @@ public final class LossTopology {
                 .to(config.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(Names.JOIN_DEAD_LETTERS_SINK));
 
-        WindowTopology.addLossWindows(scores, config, serdes);
-        WindowTopology.addPredictionWindows(joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.OBSERVED)
+        WindowTopology.addLossWindows(builder, scores, config, serdes);
+        WindowTopology.addPredictionWindows(builder, joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.OBSERVED)
                 .mapValues(value -> ((JoinOutput.Observed) value).signals(), Named.as(Names.TO_SIGNALS)), config);
     }
 

@@ -60,6 +60,12 @@ public final class Names {
     public static final String EXPIRY_STORE = "join-expiry-index";
     public static final String JOIN_ACCOUNTING_STORE = "join-accounting";
     public static final String INTAKE_ACCOUNTING_STORE = "intake-accounting";
+    /** Cumulative (numerator, denominator) per window key and loss, added and retracted: the metrics' counters. */
+    public static final String LOSS_TOTALS_STORE = "loss-totals";
+    /** The newest window per window key and size: the metrics' window gauges. */
+    public static final String LATEST_WINDOWS_STORE = "latest-windows";
+    public static final String LATEST_PREDICTION_WINDOWS_STORE = "latest-prediction-windows";
+    public static final String LOSS_TOTALS = "loss-totals";
 
     /** Record headers loss-monitor adds; the source coordinates survive the repartition to the join. */
     public static final String HEADER_REASON = "lossmon.reason";

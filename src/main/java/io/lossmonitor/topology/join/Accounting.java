@@ -28,6 +28,12 @@ public final class Accounting {
     public static final String EARLY_PENDING = "early_pending";
     public static final String LATE = "late";
 
+    /** Upper bounds (seconds) of the label-delay histogram buckets; the last bucket is +Inf. */
+    public static final double[] DELAY_BUCKETS = {1, 10, 60, 600, 3600, 21_600, 86_400, 259_200, 604_800};
+    /** Outcome names of the label-delay histogram: one count per bucket, and the sum of delays in ms. */
+    public static final String DELAY_BUCKET = "delay_bucket_";
+    public static final String DELAY_SUM_MS = "delay_sum_ms";
+
     /** Model name used for records whose model is unknown (undecodable bytes). */
     public static final String UNKNOWN_MODEL = "";
 
@@ -58,5 +64,16 @@ public final class Accounting {
 
     public void increment(String stream, String model, String outcome) {
         add(stream, model, outcome, 1);
+    }
+
+    /** Counts one joined label's delay in its histogram bucket (negative delays count as 0). */
+    public void observeDelay(String model, long delayMs) {
+        long delay = Math.max(0, delayMs);
+        int bucket = 0;
+        while (bucket < DELAY_BUCKETS.length && delay > DELAY_BUCKETS[bucket] * 1000) {
+            bucket++;
+        }
+        add(LABELS, model, DELAY_BUCKET + bucket, 1);
+        add(LABELS, model, DELAY_SUM_MS, delay);
     }
 }

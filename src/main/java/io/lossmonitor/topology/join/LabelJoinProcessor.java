@@ -157,6 +157,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         emit(key, score);
         accounting.increment(Accounting.PREDICTIONS, p.modelId(), Accounting.SCORED);
         accounting.increment(Accounting.LABELS, p.modelId(), Accounting.JOINED);
+        accounting.observeDelay(p.modelId(), label.label().timestampMs() - p.timestampMs());
         return new StoredPrediction(p, stored.deadlineMs(), label.label(), score);
     }
 

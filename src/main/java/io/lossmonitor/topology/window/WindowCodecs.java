@@ -96,6 +96,41 @@ public final class WindowCodecs {
         });
     }
 
+    public static Serde<LossTotal> total() {
+        return serde((w, t) -> {
+            w.writeByte(t.lossKind == null ? -1 : t.lossKind.ordinal()).writeLong(t.scored).writeLong(t.retracted);
+            write(w, t.numerator);
+            write(w, t.denominator);
+            write(w, t.retractedNumerator);
+            write(w, t.retractedDenominator);
+        }, r -> {
+            LossTotal t = new LossTotal();
+            int kind = r.readByte();
+            t.lossKind = kind < 0 ? null : LOSSES[kind];
+            t.scored = r.readLong();
+            t.retracted = r.readLong();
+            t.numerator = read(r);
+            t.denominator = read(r);
+            t.retractedNumerator = read(r);
+            t.retractedDenominator = read(r);
+            return t;
+        });
+    }
+
+    public static Serde<LatestWindow<WindowAggregate>> latestWindow() {
+        return latest(aggregate());
+    }
+
+    public static Serde<LatestWindow<PredictionWindowAggregate>> latestPredictionWindow() {
+        return latest(predictionAggregate());
+    }
+
+    private static <A> Serde<LatestWindow<A>> latest(Serde<A> inner) {
+        return serde((w, l) -> w.writeLong(l.sizeMs()).writeLong(l.startMs())
+                        .writeBytes(inner.serializer().serialize(null, l.aggregate())),
+                r -> new LatestWindow<>(r.readLong(), r.readLong(), inner.deserializer().deserialize(null, r.readBytes())));
+    }
+
     private static void write(BinaryWriter w, CompensatedSum s) {
         w.writeDouble(s.high()).writeDouble(s.low());
     }

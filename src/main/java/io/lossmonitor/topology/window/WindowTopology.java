@@ -10,6 +10,7 @@ import io.lossmonitor.topology.score.Score;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KStream;
@@ -22,6 +23,7 @@ import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -42,12 +44,19 @@ public final class WindowTopology {
     private WindowTopology() {
     }
 
-    public static void addLossWindows(KStream<String, Score> scores, TopologyConfig config, TopologySerdes serdes) {
-        KGroupedStream<String, WindowContribution> grouped = scores
+    public static void addLossWindows(StreamsBuilder builder, KStream<String, Score> scores, TopologyConfig config,
+                                      TopologySerdes serdes) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LOSS_TOTALS_STORE),
+                Serdes.String(), WindowCodecs.total()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LATEST_WINDOWS_STORE),
+                Serdes.String(), WindowCodecs.latestWindow()));
+        KStream<String, WindowContribution> contributions = scores
                 .flatMap((key, score) -> WindowContribution.of(score), Named.as(Names.TO_WINDOW_CONTRIBUTIONS))
                 .repartition(Repartitioned.<String, WindowContribution>as(Names.WINDOW_INPUT)
-                        .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.contribution()))
-                .groupByKey(Grouped.with(Names.WINDOW_GROUP, Serdes.String(), WindowCodecs.contribution()));
+                        .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.contribution()));
+        contributions.process(TotalsProcessor::new, Named.as(Names.LOSS_TOTALS), Names.LOSS_TOTALS_STORE);
+        KGroupedStream<String, WindowContribution> grouped =
+                contributions.groupByKey(Grouped.with(Names.WINDOW_GROUP, Serdes.String(), WindowCodecs.contribution()));
         Duration grace = config.maxLabelDelay();
         for (Duration size : config.windowSizes()) {
             String store = Names.lossWindowStore(size);
@@ -58,13 +67,17 @@ public final class WindowTopology {
                                             Stores.persistentTimestampedWindowStore(store, size.plus(grace), size, false))
                                     .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.aggregate()))
                     .toStream(Named.as(store + "-updates"))
-                    .process(() -> new ToLossWindow(size), Named.as("to-" + store))
+                    .process(() -> new ToLossWindow(size), Named.as("to-" + store), Names.LATEST_WINDOWS_STORE)
                     .to(config.lossWindowsTopic(), Produced.with(Serdes.String(), serdes.lossWindows())
                             .withName(store + "-sink"));
         }
     }
 
-    public static void addPredictionWindows(KStream<String, PredictionSignals> signals, TopologyConfig config) {
+    public static void addPredictionWindows(StreamsBuilder builder, KStream<String, PredictionSignals> signals,
+                                            TopologyConfig config) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.LATEST_PREDICTION_WINDOWS_STORE), Serdes.String(),
+                WindowCodecs.latestPredictionWindow()));
         KGroupedStream<String, PredictionSignals> grouped = signals
                 .selectKey((key, s) -> WindowKey.all(s.modelId(), s.modelVersion()).encode(),
                         Named.as(Names.SIGNALS_BY_MODEL))
@@ -78,7 +91,58 @@ public final class WindowTopology {
                     .aggregate(PredictionWindowAggregate::new, (key, s, aggregate) -> aggregate.apply(s), Named.as(store),
                             Materialized.<String, PredictionWindowAggregate>as(
                                             Stores.persistentTimestampedWindowStore(store, size.plus(grace), size, false))
-                                    .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.predictionAggregate()));
+                                    .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.predictionAggregate()))
+                    .toStream(Named.as(store + "-updates"))
+                    .process(() -> new KeepLatest<PredictionWindowAggregate, Void>(size, Names.LATEST_PREDICTION_WINDOWS_STORE),
+                            Named.as("to-latest-" + store), Names.LATEST_PREDICTION_WINDOWS_STORE);
+        }
+    }
+
+    /** Keeps the newest window of each key and size in a key-value store; forwards nothing. */
+    private static class KeepLatest<A, V> implements Processor<Windowed<String>, A, String, V> {
+
+        private final long sizeMs;
+        private final String storeName;
+        private KeyValueStore<String, LatestWindow<A>> latest;
+
+        KeepLatest(Duration size, String storeName) {
+            this.sizeMs = size.toMillis();
+            this.storeName = storeName;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, V> context) {
+            latest = context.getStateStore(storeName);
+        }
+
+        @Override
+        public void process(Record<Windowed<String>, A> record) {
+            if (record.value() == null) {
+                return;
+            }
+            String key = LatestWindow.key(record.key().key(), sizeMs);
+            long start = record.key().window().start();
+            LatestWindow<A> current = latest.get(key);
+            if (current == null || current.startMs() <= start) {
+                latest.put(key, new LatestWindow<>(sizeMs, start, record.value()));
+            }
+        }
+    }
+
+    /** The all-time totals of each window key, for the counters. */
+    private static final class TotalsProcessor implements Processor<String, WindowContribution, Void, Void> {
+
+        private KeyValueStore<String, LossTotal> totals;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            totals = context.getStateStore(Names.LOSS_TOTALS_STORE);
+        }
+
+        @Override
+        public void process(Record<String, WindowContribution> record) {
+            LossTotal total = totals.get(record.key());
+            totals.put(record.key(), (total == null ? new LossTotal() : total).apply(record.value()));
         }
     }
 
@@ -88,18 +152,23 @@ public final class WindowTopology {
                 + Durations.format(size) + "|" + Instant.ofEpochMilli(startMs);
     }
 
-    /** Turns a window update into its LossWindow record, stamped with the update's stream time. */
-    private static final class ToLossWindow implements Processor<Windowed<String>, WindowAggregate, String, LossWindow> {
+    /**
+     * Turns a window update into its LossWindow record, stamped with the update's stream time, and keeps the newest
+     * window of its key.
+     */
+    private static final class ToLossWindow extends KeepLatest<WindowAggregate, LossWindow> {
 
         private final Duration size;
         private ProcessorContext<String, LossWindow> context;
 
         ToLossWindow(Duration size) {
+            super(size, Names.LATEST_WINDOWS_STORE);
             this.size = size;
         }
 
         @Override
         public void init(ProcessorContext<String, LossWindow> context) {
+            super.init(context);
             this.context = context;
         }
 
@@ -108,6 +177,7 @@ public final class WindowTopology {
             if (record.value() == null) {
                 return;
             }
+            super.process(record);
             WindowKey key = WindowKey.decode(record.key().key());
             long start = record.key().window().start();
             context.forward(record.withKey(topicKey(key, size, start)).withValue(
