@@ -107,6 +107,15 @@ public final class RegistryClient {
         return schemasById.computeIfAbsent(id, k -> parse(send("GET", "/schemas/ids/" + id, null).path("schema").asText()));
     }
 
+    /**
+     * Checks that a registry answers (lists subjects), with the configured retries.
+     *
+     * @throws RegistryException when none does
+     */
+    public void ping() {
+        send("GET", "/subjects", null);
+    }
+
     /** The schema with this id if it is cached; never calls the registry (for code that must not block). */
     public Schema cachedSchemaById(int id) {
         return schemasById.get(id);

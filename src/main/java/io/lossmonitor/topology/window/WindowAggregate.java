@@ -84,6 +84,34 @@ public final class WindowAggregate {
         return this;
     }
 
+    /** Adds another key's window of the same span (to fold rare classes into one series). */
+    public WindowAggregate merge(WindowAggregate o) {
+        lossKind = lossKind == null ? o.lossKind : lossKind;
+        events += o.events;
+        contributing += o.contributing;
+        numerator.merge(o.numerator);
+        denominator.merge(o.denominator);
+        numeratorSquares.merge(o.numeratorSquares);
+        denominatorSquares.merge(o.denominatorSquares);
+        crossProducts.merge(o.crossProducts);
+        judged += o.judged;
+        correct += o.correct;
+        if (o.labels.length > labels.length) {
+            labels = Arrays.copyOf(labels, o.labels.length);
+        }
+        for (int i = 0; i < o.labels.length; i++) {
+            labels[i] += o.labels[i];
+        }
+        labelWeight.merge(o.labelWeight);
+        entropy.merge(o.entropy);
+        for (int b = 0; b < BINS; b++) {
+            binCount[b] += o.binCount[b];
+            binCorrect[b] += o.binCorrect[b];
+            binConfidence[b].merge(o.binConfidence[b]);
+        }
+        return this;
+    }
+
     public LossKind lossKind() {
         return lossKind;
     }

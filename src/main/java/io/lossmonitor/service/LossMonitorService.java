@@ -1,0 +1,173 @@
+package io.lossmonitor.service;
+
+import io.lossmonitor.config.AppSetting;
+import io.lossmonitor.config.ConfigException;
+import io.lossmonitor.config.ServiceConfig;
+import io.lossmonitor.http.HttpApi;
+import io.lossmonitor.metrics.ServiceMetrics;
+import io.lossmonitor.metrics.StoreMetrics;
+import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.registry.RegistryConfig;
+import io.lossmonitor.registry.RegistryException;
+import io.lossmonitor.topology.LossTopology;
+import io.lossmonitor.topology.StreamsSettings;
+import io.lossmonitor.topology.TopologyConfig;
+import io.lossmonitor.topology.TopologySerdes;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service: the Kafka Streams application, its metrics, and its HTTP server. {@link #start()} checks the
+ * registry, logs the effective configuration (secrets redacted), then starts; {@link #close()} stops accepting
+ * HTTP requests, closes Kafka Streams within the shutdown timeout (committing and flushing), and releases the rest.
+ */
+public final class LossMonitorService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LossMonitorService.class);
+
+    private final ServiceConfig config;
+    private final TopologyConfig topology;
+    private final RegistryClient registry;
+    private final ServiceMetrics metrics;
+    private final KafkaStreams streams;
+    private final HttpApi http;
+    private final AtomicBoolean threadDied = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
+
+    public LossMonitorService(ServiceConfig config, String version) throws IOException {
+        this.config = config;
+        this.topology = topologyConfig(config);
+        this.registry = new RegistryClient(RegistryConfig.from(config.registry()));
+        this.streams = new KafkaStreams(LossTopology.build(topology, new TopologySerdes(registry)), streamsProperties());
+        this.metrics = new ServiceMetrics(new StoreMetrics(this::forEachLocal, config.integer(AppSetting.METRICS_MAX_CLASSES),
+                config.pattern(AppSetting.METRICS_MODELS_ALLOW), config.pattern(AppSetting.METRICS_MODELS_DENY)), version);
+        metrics.bind(streams, () -> state);
+        streams.setStateListener((now, before) -> {
+            state = now;
+            LOG.info("Kafka Streams state {} -> {}", before, now);
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("a stream thread died; shutting the client down so that /health/live fails", e);
+            threadDied.set(true);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        String server = config.get(AppSetting.APPLICATION_SERVER);
+        HostInfo self = server.isEmpty() ? new HostInfo("unknown", -1) : HostInfo.buildFromEndpoint(server);
+        this.http = new HttpApi(config.get(AppSetting.HTTP_ADDRESS), config.integer(AppSetting.HTTP_PORT), metrics,
+                () -> streams, health(), topology.windowSizes(), self, config.integer(AppSetting.QUERY_MAX_WINDOWS));
+    }
+
+    /** The topology settings from the service settings. */
+    public static TopologyConfig topologyConfig(ServiceConfig c) {
+        return new TopologyConfig(c.get(AppSetting.PREDICTIONS_TOPIC), c.get(AppSetting.LABELS_TOPIC),
+                c.get(AppSetting.MODELS_TOPIC), c.get(AppSetting.SCORED_EVENTS_TOPIC), c.get(AppSetting.LATE_LABELS_TOPIC),
+                c.get(AppSetting.DEAD_LETTERS_TOPIC), c.duration(AppSetting.MAX_LABEL_DELAY),
+                c.duration(AppSetting.EARLY_LABEL_TTL), c.duration(AppSetting.MAX_CLOCK_SKEW),
+                c.duration(AppSetting.PUNCTUATE_INTERVAL), c.integer(AppSetting.MAX_SCORES), c.integer(AppSetting.PARTITIONS),
+                c.modelSpecs(), c.windows(), c.duration(AppSetting.PREDICTION_WINDOW_GRACE),
+                c.get(AppSetting.LOSS_WINDOWS_TOPIC));
+    }
+
+    private Properties streamsProperties() {
+        Properties p = StreamsSettings.defaults(config.get(AppSetting.APPLICATION_ID),
+                config.get(AppSetting.BOOTSTRAP_SERVERS), topology);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.integer(AppSetting.REPLICATION_FACTOR));
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.integer(AppSetting.STANDBY_REPLICAS));
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.get(AppSetting.STATE_DIR));
+        if (!config.get(AppSetting.APPLICATION_SERVER).isEmpty()) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.get(AppSetting.APPLICATION_SERVER));
+        }
+        // Pass-through Kafka properties win over every default.
+        p.putAll(config.kafka());
+        return p;
+    }
+
+    /**
+     * Checks the registry, logs the effective configuration, starts Kafka Streams and the HTTP server.
+     *
+     * @throws ConfigException when the registry cannot be reached
+     */
+    public void start() {
+        LOG.info(config.describe());
+        try {
+            registry.ping();
+        } catch (RegistryException e) {
+            throw new ConfigException(List.of("the schema registry at " + config.get(AppSetting.SCHEMA_REGISTRY_URL)
+                    .replaceAll("//[^/@]*@", "//[redacted]@") + " is unreachable: " + e.getMessage()));
+        }
+        http.start();
+        streams.start();
+        LOG.info("loss-monitor started: HTTP on {}:{}", config.get(AppSetting.HTTP_ADDRESS), http.port());
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public KafkaStreams.State state() {
+        return state;
+    }
+
+    private HttpApi.Health health() {
+        return new HttpApi.Health() {
+            @Override
+            public boolean live() {
+                return !threadDied.get() && state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR;
+            }
+
+            @Override
+            public boolean ready() {
+                return live() && state == KafkaStreams.State.RUNNING;
+            }
+
+            @Override
+            public String describe() {
+                return "state=" + state + (threadDied.get() ? " (a stream thread died)" : "");
+            }
+        };
+    }
+
+    private <K, V> void forEachLocal(String store, BiConsumer<K, V> visitor) {
+        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            return;
+        }
+        try {
+            ReadOnlyKeyValueStore<K, V> kv = streams.store(StoreQueryParameters.fromNameAndType(store,
+                    QueryableStoreTypes.keyValueStore()));
+            try (var it = kv.all()) {
+                it.forEachRemaining(e -> visitor.accept(e.key, e.value));
+            }
+        } catch (InvalidStateStoreException e) {
+            // Rebalancing or restoring: these series are absent from this scrape.
+        }
+    }
+
+    /** Stops accepting requests, closes Kafka Streams within the shutdown timeout, releases everything. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Duration timeout = config.duration(AppSetting.SHUTDOWN_TIMEOUT);
+        LOG.info("shutting down (Kafka Streams gets up to {})", timeout);
+        http.close();
+        boolean clean = streams.close(timeout);
+        metrics.close();
+        LOG.info("loss-monitor stopped{}", clean ? "" : " (Kafka Streams did not finish closing in time)");
+    }
+}

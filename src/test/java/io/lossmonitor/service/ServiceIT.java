@@ -1,0 +1,246 @@
+package io.lossmonitor.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lossmonitor.cases.LossCase;
+import io.lossmonitor.fixtures.ApicurioRegistry;
+import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.fixtures.PrometheusText;
+import io.lossmonitor.fixtures.PrometheusText.Sample;
+import io.lossmonitor.generator.CasesTrafficSink;
+import io.lossmonitor.generator.GeneratedRecord;
+import io.lossmonitor.generator.KafkaTrafficSink;
+import io.lossmonitor.generator.ModelProfile;
+import io.lossmonitor.generator.Traffic;
+import io.lossmonitor.generator.TrafficConfig;
+import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.registry.RegistryConfig;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service as built ({@code java -jar target/loss-monitor.jar run}) on a real broker and registry: generated
+ * traffic in, then /metrics checked against the loss CLI on the same events, the query API, and a clean SIGTERM.
+ */
+class ServiceIT {
+
+    @RegisterExtension
+    static final EmbeddedKafka KAFKA = new EmbeddedKafka();
+
+    @RegisterExtension
+    static final ApicurioRegistry REGISTRY = new ApicurioRegistry();
+
+    private static final long T0 = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<Process> processes = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Process run(Path log, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-jar", Path.of("target", "loss-monitor.jar").toString(), "run"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private HttpResponse<String> get(int port, String path, String accept) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30));
+        if (accept != null) {
+            request.header("Accept", accept);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<Sample> scrape(int port) throws Exception {
+        return PrometheusText.parse(get(port, "/metrics", null).body());
+    }
+
+    @Test
+    void metricsMatchTheLossCliAndSigtermExitsCleanly() throws Exception {
+        KAFKA.createTopics(2, "predictions", "labels");
+        KAFKA.createTopics(1, "models", "scored-events", "late-labels", "loss-monitor-dead-letters", "loss-windows");
+        int port = freePort();
+        Path log = dir.resolve("service.log");
+        Process service = run(log, "--bootstrap-servers", KAFKA.bootstrapServers(), "--schema-registry-url", REGISTRY.url(),
+                "--http-port", Integer.toString(port), "--state-dir", dir.resolve("state").toString(),
+                "--application-server", "127.0.0.1:" + port,
+                "--set", "lossmonitor.http.address=127.0.0.1",
+                "--set", "lossmonitor.replication-factor=1", "--set", "lossmonitor.standby-replicas=0",
+                "--set", "kafka.commit.interval.ms=100",
+                "--set", "lossmonitor.model.ranker.num-classes=10", "--set", "lossmonitor.model.tagger.num-classes=5");
+        await("service ready (log: " + log + ")").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    assertThat(service.isAlive()).as(Files.exists(log) ? Files.readString(log) : "").isTrue();
+                    try {
+                        return get(port, "/health/ready", null).statusCode() == 200;
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+        assertThat(get(port, "/health/live", null).statusCode()).isEqualTo(200);
+
+        RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
+        TrafficConfig traffic = new TrafficConfig(7, List.of(ModelProfile.parse("fraud:binary:logits"),
+                ModelProfile.parse("ranker:multiclass:logits:10"), ModelProfile.parse("tagger:multilabel:probabilities:5")),
+                1500, 300, T0, Duration.ofSeconds(10), 0.05, 0.05, 0.02, 0.02, 0.02, 0.02, null);
+        StringWriter cases = new StringWriter();
+        long predictions = 0;
+        long labels = 0;
+        try (KafkaTrafficSink kafka = new KafkaTrafficSink(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                KAFKA.bootstrapServers()), registry, "predictions", "labels");
+             CasesTrafficSink expected = new CasesTrafficSink(cases, Duration.ofDays(7))) {
+            Traffic records = new Traffic(traffic);
+            while (records.hasNext()) {
+                GeneratedRecord r = records.next();
+                kafka.accept(r);
+                expected.accept(r);
+                if (r instanceof GeneratedRecord.PredictionRecord) {
+                    predictions++;
+                } else {
+                    labels++;
+                }
+            }
+        }
+        long predictionsIn = predictions;
+        long labelsIn = labels;
+        await("every record accounted for on /metrics").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    List<Sample> m = scrape(port);
+                    double p = PrometheusText.sum(m, "lossmon_predictions_total", Map.of())
+                            + PrometheusText.sum(m, "lossmon_pending_predictions", Map.of());
+                    double l = PrometheusText.sum(m, "lossmon_labels_total", Map.of())
+                            - PrometheusText.sum(m, "lossmon_labels_total", Map.of("outcome", "early"))
+                            + PrometheusText.sum(m, "lossmon_early_labels_pending", Map.of());
+                    assertThat(p).isEqualTo(predictionsIn);
+                    assertThat(l).isEqualTo(labelsIn);
+                });
+        List<Sample> m = scrape(port);
+        assertThat(PrometheusText.sum(m, "lossmon_dead_letters_total", Map.of()))
+                .isEqualTo(PrometheusText.sum(m, "lossmon_predictions_total", Map.of("outcome", "invalid"))
+                        + PrometheusText.sum(m, "lossmon_labels_total", Map.of("outcome", "invalid")));
+        assertThat(PrometheusText.sum(m, "lossmon_label_delay_seconds_count", Map.of()))
+                .isEqualTo(PrometheusText.sum(m, "lossmon_labels_total", Map.of("outcome", "joined")));
+        assertThat(PrometheusText.sum(m, "lossmon_streams_state", Map.of("state", "RUNNING"))).isEqualTo(1.0);
+        assertThat(PrometheusText.sum(m, "lossmon_build_info", Map.of())).isEqualTo(1.0);
+        assertThat(m).anyMatch(s -> s.name().startsWith("kafka_stream_"));
+
+        // Counters and window gauges against the loss CLI, per model and class. The traffic spans five seconds
+        // from a minute boundary, so each key's newest window of every size holds all its events. The windows are one
+        // repartition behind the join: wait until they have caught up.
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> expectedCases = new ArrayList<>();
+        for (String line : cases.toString().split("\n")) {
+            expectedCases.add(json.readTree(line));
+        }
+        assertThat(expectedCases).hasSizeGreaterThan(3 + 10);
+        await("windows and counters equal the loss CLI").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    List<Sample> now = scrape(port);
+                    for (JsonNode c : expectedCases) {
+                        String[] id = c.get("id").asText().replace("#vector", "").split("[@/]");
+                        double expected = LossCase.evaluate(c).doubleValue();
+                        Map<String, String> key = Map.of("model", id[0], "version", id[1],
+                                "class", id.length == 3 ? id[2] : "all");
+                        double num = PrometheusText.sum(now, "lossmon_loss_numerator_total", key)
+                                - PrometheusText.sum(now, "lossmon_loss_retracted_numerator_total", key);
+                        double den = PrometheusText.sum(now, "lossmon_loss_denominator_total", key)
+                                - PrometheusText.sum(now, "lossmon_loss_retracted_denominator_total", key);
+                        assertThat(num / den).as("counters of %s", key)
+                                .isCloseTo(expected, within(1e-12 * Math.abs(expected)));
+                        for (String window : List.of("1m", "1h", "1d")) {
+                            Map<String, String> w = new java.util.HashMap<>(key);
+                            w.put("window", window);
+                            assertThat(PrometheusText.sum(now, "lossmon_window_events", w)).as("events %s", w)
+                                    .isEqualTo(c.get("events").asDouble());
+                            assertThat(PrometheusText.sum(now, "lossmon_window_loss_mean", w)).as("gauge %s", w)
+                                    .isCloseTo(expected, within(1e-12 * Math.abs(expected)));
+                        }
+                    }
+                });
+        m = scrape(port);
+        assertThat(m).anyMatch(s -> s.name().equals("lossmon_prediction_entropy_mean"))
+                .anyMatch(s -> s.name().equals("lossmon_predicted_class_ratio"));
+
+        // OpenMetrics when asked for.
+        HttpResponse<String> openMetrics = get(port, "/metrics", "application/openmetrics-text; version=1.0.0");
+        assertThat(openMetrics.headers().firstValue("Content-Type").orElse("")).startsWith("application/openmetrics-text");
+        assertThat(openMetrics.body()).contains("# EOF");
+
+        // The query API.
+        JsonNode models = json.readTree(get(port, "/api/v1/models", null).body());
+        assertThat(models.get("models").findValuesAsText("model")).contains("fraud", "ranker", "tagger");
+        JsonNode windows = json.readTree(get(port, "/api/v1/models/ranker/windows?version=v1&size=1m&from="
+                + Instant.ofEpochMilli(T0) + "&to=" + Instant.ofEpochMilli(T0 + 60_000), null).body());
+        assertThat(windows.get("windows")).hasSize(1);
+        assertThat(windows.get("windows").get(0).get("start").asText()).isEqualTo(Instant.ofEpochMilli(T0).toString());
+        assertThat(get(port, "/api/v1/models/ranker/windows?size=1m", null).statusCode()).isEqualTo(400);
+        assertThat(get(port, "/api/v1/models/ranker/windows?version=v1&size=7m", null).body()).contains("not aggregated");
+        assertThat(get(port, "/api/v1/models/ranker/windows?version=v1&size=1m&from=2000-01-01T00:00:00Z", null).body())
+                .contains("at most 10000 per request");
+
+        // SIGTERM: a clean stop with exit status 0.
+        service.destroy();
+        assertThat(service.waitFor(90, TimeUnit.SECONDS)).isTrue();
+        assertThat(service.exitValue()).isZero();
+        assertThat(Files.readString(log)).contains("loss-monitor stopped").doesNotContain("did not finish closing");
+    }
+
+    @Test
+    void configurationErrorsStopTheStartWithAPreciseMessage() throws Exception {
+        Path log = dir.resolve("bad.log");
+        Process missing = run(log, "--set", "lossmonitor.max-label-delay=soon");
+        assertThat(missing.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(missing.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log)).contains("missing lossmonitor.bootstrap-servers")
+                .contains("missing lossmonitor.schema-registry-url")
+                .contains("lossmonitor.max-label-delay (from command line): 'soon' is not a duration");
+
+        Path log2 = dir.resolve("unreachable.log");
+        Process unreachable = run(log2, "--bootstrap-servers", KAFKA.bootstrapServers(),
+                "--schema-registry-url", "http://127.0.0.1:" + freePort(), "--http-port", "0",
+                "--set", "registry.max.retries=0");
+        assertThat(unreachable.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(unreachable.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log2)).contains("is unreachable").contains("effective configuration:");
+    }
+}
