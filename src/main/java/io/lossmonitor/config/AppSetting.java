@@ -29,7 +29,7 @@ public enum AppSetting {
     WINDOWS("windows", "1m,1h,1d", "Window sizes, comma-separated."),
     PREDICTION_WINDOW_GRACE("prediction-window-grace", "1h", "Grace of the label-free prediction windows."),
     SHUTDOWN_TIMEOUT("shutdown-timeout", "30s", "How long a shutdown waits for Kafka Streams to close."),
-    STARTUP_GRACE("startup-grace", "5m", "How long /health/live stays up while the streams client is still starting or restoring."),
+    STARTUP_GRACE("startup-grace", "30m", "How long the client may take to first reach RUNNING (restoring state) before /health/live fails."),
     METRICS_MAX_CLASSES("metrics.max-classes", "20", "Class series per model; the rest are folded into class other."),
     METRICS_MODELS_ALLOW("metrics.models.allow", ".*", "Regex of model ids exported as metrics."),
     METRICS_MODELS_DENY("metrics.models.deny", "", "Regex of model ids not exported (applied after allow)."),

@@ -45,9 +45,8 @@ public final class LossMonitorService implements AutoCloseable {
     private final ServiceMetrics metrics;
     private final KafkaStreams streams;
     private final HttpApi http;
-    private final AtomicBoolean threadDied = new AtomicBoolean();
+    private final StreamsHealth health;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
 
     public LossMonitorService(ServiceConfig config, String version) throws IOException {
         this.config = config;
@@ -56,20 +55,21 @@ public final class LossMonitorService implements AutoCloseable {
         this.streams = new KafkaStreams(LossTopology.build(topology, new TopologySerdes(registry)), streamsProperties());
         this.metrics = new ServiceMetrics(new StoreMetrics(this::forEachLocal, config.integer(AppSetting.METRICS_MAX_CLASSES),
                 config.pattern(AppSetting.METRICS_MODELS_ALLOW), config.pattern(AppSetting.METRICS_MODELS_DENY)), version);
-        metrics.bind(streams, () -> state);
+        this.health = new StreamsHealth(config.duration(AppSetting.STARTUP_GRACE), System::currentTimeMillis);
+        metrics.bind(streams, health::state);
         streams.setStateListener((now, before) -> {
-            state = now;
+            health.onStateChange(now);
             LOG.info("Kafka Streams state {} -> {}", before, now);
         });
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("a stream thread died; shutting the client down so that /health/live fails", e);
-            threadDied.set(true);
+            health.onThreadDeath();
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         String server = config.get(AppSetting.APPLICATION_SERVER);
         HostInfo self = server.isEmpty() ? new HostInfo("unknown", -1) : HostInfo.buildFromEndpoint(server);
         this.http = new HttpApi(config.get(AppSetting.HTTP_ADDRESS), config.integer(AppSetting.HTTP_PORT), metrics,
-                () -> streams, health(), topology.windowSizes(), self, config.integer(AppSetting.QUERY_MAX_WINDOWS));
+                () -> streams, health, topology.windowSizes(), self, config.integer(AppSetting.QUERY_MAX_WINDOWS));
     }
 
     /** The topology settings from the service settings. */
@@ -120,29 +120,11 @@ public final class LossMonitorService implements AutoCloseable {
     }
 
     public KafkaStreams.State state() {
-        return state;
-    }
-
-    private HttpApi.Health health() {
-        return new HttpApi.Health() {
-            @Override
-            public boolean live() {
-                return !threadDied.get() && state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR;
-            }
-
-            @Override
-            public boolean ready() {
-                return live() && state == KafkaStreams.State.RUNNING;
-            }
-
-            @Override
-            public String describe() {
-                return "state=" + state + (threadDied.get() ? " (a stream thread died)" : "");
-            }
-        };
+        return health.state();
     }
 
     private <K, V> void forEachLocal(String store, BiConsumer<K, V> visitor) {
+        KafkaStreams.State state = health.state();
         if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
             return;
         }
