@@ -198,6 +198,8 @@ class ServiceIT {
                     }
                 });
         m = scrape(port);
+        // Kept for the checks that every metric a dashboard or alert rule names is really exported.
+        Files.writeString(Path.of("target", "service-metrics.txt"), get(port, "/metrics", null).body());
         assertThat(m).anyMatch(s -> s.name().equals("lossmon_prediction_entropy_mean"))
                 .anyMatch(s -> s.name().equals("lossmon_predicted_class_ratio"));
 
