@@ -198,8 +198,12 @@ class ServiceIT {
                     }
                 });
         m = scrape(port);
-        // Kept for the checks that every metric a dashboard or alert rule names is really exported.
-        Files.writeString(Path.of("target", "service-metrics.txt"), get(port, "/metrics", null).body());
+        // Every metric a dashboard panel or alert rule names is one the service really exports.
+        String scrape = get(port, "/metrics", null).body();
+        Files.writeString(Path.of("target", "service-metrics.txt"), scrape);
+        java.util.Set<String> exported = new java.util.HashSet<>();
+        PrometheusText.parse(scrape).forEach(s -> exported.add(s.name()));
+        assertThat(exported).containsAll(io.lossmonitor.deploy.DeploymentFiles.metricNames());
         assertThat(m).anyMatch(s -> s.name().equals("lossmon_prediction_entropy_mean"))
                 .anyMatch(s -> s.name().equals("lossmon_predicted_class_ratio"));
 
