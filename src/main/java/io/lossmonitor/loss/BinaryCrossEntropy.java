@@ -22,6 +22,8 @@ import io.lossmonitor.loss.LossInputException.Reason;
  */
 public final class BinaryCrossEntropy {
 
+    private static final Kernels KERNELS = Kernels.best();
+
     private final int numClasses;
     private final boolean logits;
     private final double[] weight;
@@ -71,6 +73,15 @@ public final class BinaryCrossEntropy {
             throw new LossInputException(Reason.SHAPE_MISMATCH, "expected " + numClasses + " scores and targets, got "
                     + Math.max(0, scores.length - offset) + " and " + Math.max(0, target.length - targetOffset));
         }
+        if (logits) {
+            double sum = KERNELS.bceLogitsRow(scores, offset, target, targetOffset, numClasses, weight, posWeight,
+                    elementsOut, outOffset);
+            if (Double.isFinite(sum)) {
+                return sum;
+            }
+            // A non-finite input (or an overflowing weight): the element loop below names the offending element.
+        }
+        // Probabilities, or a logit row that did not sum to a finite value: element by element.
         double sum = 0.0;
         for (int c = 0; c < numClasses; c++) {
             double x = scores[offset + c];

@@ -28,6 +28,8 @@ public final class CrossEntropy {
     /** Default allowed |Σp - 1| for {@link ScoreSpace#PROBABILITIES}: float32 softmax rows of C=1000 stay within it. */
     public static final double DEFAULT_PROBABILITY_SUM_TOLERANCE = 1e-4;
 
+    private static final Kernels KERNELS = Kernels.best();
+
     private final int numClasses;
     private final double[] weight;
     private final double weightTotal;
@@ -90,42 +92,20 @@ public final class CrossEntropy {
         checkRowBounds(scores, offset);
         switch (space) {
             case LOGITS: {
-                // Pass 1: validate, max and arg-max. Pass 2: the sum of exp over all but the arg-max.
-                double m = Double.NEGATIVE_INFINITY;
-                int k = -1;
-                for (int c = 0; c < numClasses; c++) {
-                    double x = scores[offset + c];
-                    if (!(x > m)) {
-                        if (x != x || x == Double.NEGATIVE_INFINITY) {
-                            throw nonFinite(c, x);
-                        }
-                        continue;
-                    }
-                    if (x == Double.POSITIVE_INFINITY) {
-                        throw nonFinite(c, x);
-                    }
-                    m = x;
-                    k = c;
+                double m = KERNELS.finiteMax(scores, offset, numClasses);
+                if (m != m) {
+                    throw firstNonFinite(scores, offset);
                 }
                 if (target == ignoreIndex) {
                     return 0.0;
                 }
                 checkTarget(target);
-                double tail = 0.0;
-                for (int c = 0; c < numClasses; c++) {
-                    if (c != k) {
-                        tail += Math.exp(scores[offset + c] - m);
-                    }
-                }
-                double logZ = Math.log1p(tail);
+                double logZ = Math.log1p(KERNELS.tail(scores, offset, numClasses, m));
                 double nll = weight(target) * ((m - scores[offset + target]) + logZ);
                 if (smoothing == 0.0) {
                     return nll;
                 }
-                double shifted = 0.0;
-                for (int c = 0; c < numClasses; c++) {
-                    shifted += weight(c) * (m - scores[offset + c]);
-                }
+                double shifted = KERNELS.shifted(scores, offset, numClasses, m, weight);
                 return (1.0 - smoothing) * nll + (smoothing / numClasses) * (shifted + logZ * weightTotal);
             }
             case LOG_PROBABILITIES:
@@ -159,11 +139,8 @@ public final class CrossEntropy {
     public void validateScores(double[] scores, int offset) {
         checkRowBounds(scores, offset);
         if (space == ScoreSpace.LOGITS) {
-            for (int c = 0; c < numClasses; c++) {
-                double x = scores[offset + c];
-                if (!Double.isFinite(x)) {
-                    throw nonFinite(c, x);
-                }
+            if (!KERNELS.allFinite(scores, offset, numClasses)) {
+                throw firstNonFinite(scores, offset);
             }
         } else {
             validateNonLogitRow(scores, offset);
@@ -211,24 +188,11 @@ public final class CrossEntropy {
         double loss = 0.0;
         switch (space) {
             case LOGITS: {
-                double m = Double.NEGATIVE_INFINITY;
-                int k = -1;
-                for (int c = 0; c < numClasses; c++) {
-                    double x = scores[offset + c];
-                    if (!Double.isFinite(x)) {
-                        throw nonFinite(c, x);
-                    }
-                    if (x > m) {
-                        m = x;
-                        k = c;
-                    }
+                double m = KERNELS.finiteMax(scores, offset, numClasses);
+                if (m != m) {
+                    throw firstNonFinite(scores, offset);
                 }
-                double tail = 0.0;
-                for (int c = 0; c < numClasses; c++) {
-                    if (c != k) {
-                        tail += Math.exp(scores[offset + c] - m);
-                    }
-                }
+                double tail = KERNELS.tail(scores, offset, numClasses, m);
                 double logZ = Math.log1p(tail);
                 for (int c = 0; c < numClasses; c++) {
                     double t = smoothing == 0.0 ? target[targetOffset + c] : target[targetOffset + c] * keep + spread;
@@ -379,6 +343,15 @@ public final class CrossEntropy {
                     + numClasses + " classes");
         }
         return rows.length / numClasses;
+    }
+
+    private LossInputException firstNonFinite(double[] scores, int offset) {
+        for (int c = 0; c < numClasses; c++) {
+            if (!Double.isFinite(scores[offset + c])) {
+                return nonFinite(c, scores[offset + c]);
+            }
+        }
+        throw new AssertionError("no non-finite score");
     }
 
     private static LossInputException nonFinite(int c, double x) {

@@ -75,7 +75,7 @@ class ServiceIT {
     private Process run(Path log, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "-jar", Path.of("target", "loss-monitor.jar").toString(), "run"));
+                "--sun-misc-unsafe-memory-access=allow", "--add-modules=jdk.incubator.vector", "-jar", Path.of("target", "loss-monitor.jar").toString(), "run"));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);

@@ -1,0 +1,87 @@
+package io.lossmonitor.loss;
+
+/** The exact scalar loops; the reference for {@code VectorKernels}. */
+final class ScalarKernels implements Kernels {
+
+    static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private ScalarKernels() {
+    }
+
+    @Override
+    public boolean allFinite(double[] x, int off, int n) {
+        for (int c = 0; c < n; c++) {
+            if (!Double.isFinite(x[off + c])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public double max(double[] x, int off, int n) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) {
+            m = Math.max(m, x[off + c]);
+        }
+        return m;
+    }
+
+    @Override
+    public double finiteMax(double[] x, int off, int n) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) {
+            double v = x[off + c];
+            if (!Double.isFinite(v)) {
+                return Double.NaN;
+            }
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    @Override
+    public double tail(double[] x, int off, int n, double m) {
+        double sum = 0.0;
+        int maxima = 0;
+        for (int c = 0; c < n; c++) {
+            double v = x[off + c];
+            if (v < m) {
+                sum += Math.exp(v - m);
+            } else {
+                maxima++;
+            }
+        }
+        return sum + (maxima - 1);
+    }
+
+    @Override
+    public double shifted(double[] x, int off, int n, double m, double[] w) {
+        double sum = 0.0;
+        for (int c = 0; c < n; c++) {
+            sum += (w == null ? 1.0 : w[c]) * (m - x[off + c]);
+        }
+        return sum;
+    }
+
+    @Override
+    public double bceLogitsRow(double[] x, int off, double[] t, int toff, int n, double[] w, double[] p,
+                               double[] out, int outOff) {
+        return bceLogitsRange(x, off, t, toff, 0, n, w, p, out, outOff);
+    }
+
+    /** Elements [from, n) of a row (the vector kernels' remainder). */
+    double bceLogitsRange(double[] x, int off, double[] t, int toff, int from, int n, double[] w, double[] p,
+                          double[] out, int outOff) {
+        double sum = 0.0;
+        for (int c = from; c < n; c++) {
+            double l = (w == null ? 1.0 : w[c])
+                    * BinaryCrossEntropy.logitElement(c, x[off + c], t[toff + c], p == null ? 1.0 : p[c]);
+            if (out != null) {
+                out[outOff + c] = l;
+            }
+            sum += l;
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,82 @@
+package io.lossmonitor.loss;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The vector kernels agree with the exact scalar ones; the test JVM runs with the vector module. */
+class KernelsTest {
+
+    private static final Kernels SCALAR = ScalarKernels.INSTANCE;
+    private static final Kernels VECTOR = new VectorKernels();
+
+    @Test
+    void theBuildRunsTestsWithTheVectorKernels() {
+        // surefire's argLine adds jdk.incubator.vector, so the golden cases exercise the SIMD path.
+        assertThat(Kernels.best()).isInstanceOf(VectorKernels.class);
+        assertThat(KernelChoice.describe()).startsWith("vector");
+    }
+
+    @Test
+    void vectorAndScalarAgreeOnRandomRows() {
+        SplittableRandom random = new SplittableRandom(99);
+        for (int trial = 0; trial < 2000; trial++) {
+            int n = 1 + random.nextInt(300);
+            double scale = random.nextBoolean() ? 10 : 1e4;
+            double[] x = new double[n + 3];
+            double[] t = new double[n + 3];
+            double[] w = new double[n];
+            double[] p = new double[n];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextDouble(-scale, scale);
+                t[i] = random.nextInt(3) == 0 ? random.nextDouble() : random.nextInt(2);
+            }
+            for (int i = 0; i < n; i++) {
+                w[i] = random.nextDouble(0, 3);
+                p[i] = random.nextDouble(0, 5);
+            }
+            // Ties at the maximum must count exactly.
+            if (trial % 5 == 0) {
+                x[3 + random.nextInt(n)] = x[3 + random.nextInt(n)];
+            }
+            int off = 3;
+            double m = SCALAR.max(x, off, n);
+            assertThat(VECTOR.max(x, off, n)).isEqualTo(m);
+            assertThat(VECTOR.finiteMax(x, off, n)).isEqualTo(m).isEqualTo(SCALAR.finiteMax(x, off, n));
+            double tail = SCALAR.tail(x, off, n, m);
+            assertThat(VECTOR.tail(x, off, n, m)).isCloseTo(tail, within(1e-14 * Math.max(1, tail)));
+            double shifted = SCALAR.shifted(x, off, n, m, w);
+            assertThat(VECTOR.shifted(x, off, n, m, w)).isCloseTo(shifted, within(1e-12 * Math.max(1, Math.abs(shifted))));
+            double[] outScalar = new double[n];
+            double[] outVector = new double[n];
+            double bce = SCALAR.bceLogitsRow(x, off, t, off, n, w, p, outScalar, 0);
+            assertThat(VECTOR.bceLogitsRow(x, off, t, off, n, w, p, outVector, 0))
+                    .isCloseTo(bce, within(1e-12 * Math.max(1, bce)));
+            for (int i = 0; i < n; i++) {
+                assertThat(outVector[i]).isCloseTo(outScalar[i], within(1e-13 * Math.max(1e-300, outScalar[i]) + 1e-300));
+            }
+        }
+    }
+
+    @Test
+    void tinyTailsKeepTheirValue() {
+        // logits [0, 30, -5]: the tail e^-30 + e^-35 must survive (a sum of exps minus 1 would be 0).
+        double[] x = new double[20];
+        java.util.Arrays.fill(x, -60);
+        x[1] = 30;
+        x[0] = 0;
+        x[2] = -5;
+        double expected = Math.exp(-30) + Math.exp(-35) + 17 * Math.exp(-90);
+        assertThat(VECTOR.tail(x, 0, 20, 30)).isCloseTo(expected, within(1e-15 * expected));
+        assertThat(VECTOR.allFinite(x, 0, 20)).isTrue();
+        x[17] = Double.NaN;
+        assertThat(VECTOR.allFinite(x, 0, 20)).isFalse();
+        assertThat(VECTOR.finiteMax(x, 0, 20)).isNaN();
+        x[17] = Double.NEGATIVE_INFINITY;
+        assertThat(VECTOR.finiteMax(x, 0, 20)).isNaN();
+        x[17] = Double.POSITIVE_INFINITY;
+        assertThat(VECTOR.finiteMax(x, 0, 20)).isNaN();
+    }
+}
