@@ -2,12 +2,12 @@ package io.lossmonitor.cli;
 
 import io.lossmonitor.config.Durations;
 import io.lossmonitor.generator.CasesTrafficSink;
-import io.lossmonitor.generator.GeneratedRecord;
 import io.lossmonitor.generator.JsonLinesTrafficSink;
 import io.lossmonitor.generator.KafkaTrafficSink;
 import io.lossmonitor.generator.ModelProfile;
 import io.lossmonitor.generator.Traffic;
 import io.lossmonitor.generator.TrafficConfig;
+import io.lossmonitor.generator.TrafficRunner;
 import io.lossmonitor.generator.TrafficSink;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
@@ -145,26 +145,9 @@ final class GenerateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "give an output: --bootstrap-servers with"
                     + " --schema-registry-url, --jsonl and/or --cases");
         }
-        Map<String, Long> counts = new LinkedHashMap<>();
-        long wallStart = System.nanoTime();
-        long firstArrival = -1;
+        Map<String, Long> counts;
         try {
-            Traffic traffic = new Traffic(config);
-            while (traffic.hasNext()) {
-                GeneratedRecord record = traffic.next();
-                if (speed > 0) {
-                    firstArrival = firstArrival < 0 ? record.arrivalMs() : firstArrival;
-                    long due = wallStart + (long) ((record.arrivalMs() - firstArrival) * 1_000_000 / speed);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                    }
-                }
-                for (TrafficSink sink : sinks) {
-                    sink.accept(record);
-                }
-                counts.merge(describe(record), 1L, Long::sum);
-            }
+            counts = TrafficRunner.run(new Traffic(config), sinks, speed, () -> false);
         } finally {
             for (TrafficSink sink : sinks) {
                 sink.close();
@@ -174,18 +157,6 @@ final class GenerateCommand implements Callable<Integer> {
         err.println("generate: " + counts);
         err.flush();
         return 0;
-    }
-
-    private static String describe(GeneratedRecord record) {
-        String kind = switch (record) {
-            case GeneratedRecord.PredictionRecord p -> p.duplicate() ? "duplicate_predictions" : "predictions";
-            case GeneratedRecord.LabelRecord l -> switch (l.role()) {
-                case FIRST -> "labels";
-                case DUPLICATE -> "duplicate_labels";
-                case CORRECTION -> "corrections";
-            };
-        };
-        return record.valid() ? kind : "invalid_" + kind;
     }
 
     private TrafficConfig config() {

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         versionProvider = LossMonitorCommand.Version.class,
         description = "Watches ML models in production: joins predictions with delayed labels and reports"
                 + " PyTorch-exact losses.",
-        subcommands = {RunCommand.class, LossCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DemoCommand.class, LossCommand.class, GenerateCommand.class,
+            CommandLine.HelpCommand.class})
 public final class LossMonitorCommand {
 
     public static void main(String[] args) {

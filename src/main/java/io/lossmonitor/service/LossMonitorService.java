@@ -115,6 +115,11 @@ public final class LossMonitorService implements AutoCloseable {
         LOG.info("loss-monitor started: HTTP on {}:{}", config.get(AppSetting.HTTP_ADDRESS), http.port());
     }
 
+    /** The Prometheus exposition this instance serves at /metrics. */
+    public String scrape() {
+        return metrics.scrape(null);
+    }
+
     public int httpPort() {
         return http.port();
     }

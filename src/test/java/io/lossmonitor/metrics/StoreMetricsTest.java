@@ -3,8 +3,8 @@ package io.lossmonitor.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.lossmonitor.fixtures.PrometheusText;
-import io.lossmonitor.fixtures.PrometheusText.Sample;
+import io.lossmonitor.metrics.PrometheusText;
+import io.lossmonitor.metrics.PrometheusText.Sample;
 import io.lossmonitor.schema.LossKind;
 import io.lossmonitor.topology.Names;
 import io.lossmonitor.topology.join.Accounting;

@@ -116,7 +116,7 @@ class TwoInstancesIT {
             // Each instance exports windows only for the keys it owns: both own some, so every answer above for a
             // key of the other instance was forwarded, in both directions.
             for (int port : List.of(portA, portB)) {
-                var owned = io.lossmonitor.fixtures.PrometheusText.parse(get(port, "/metrics").body()).stream()
+                var owned = io.lossmonitor.metrics.PrometheusText.parse(get(port, "/metrics").body()).stream()
                         .filter(x -> x.name().equals("lossmon_window_events") && x.labels().get("class").equals("all")
                                 && x.labels().get("window").equals("1m"))
                         .map(x -> x.labels().get("model")).toList();
