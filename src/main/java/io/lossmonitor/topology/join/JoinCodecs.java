@@ -27,6 +27,13 @@ public final class JoinCodecs {
     private JoinCodecs() {
     }
 
+    /** The internal encoding of a prediction alone (what the join stores per pending prediction, less its label). */
+    public static byte[] encode(PredictionEvent p) {
+        BinaryWriter w = new BinaryWriter(128);
+        writePrediction(w, p);
+        return w.toByteArray();
+    }
+
     public static Serde<JoinInput> joinInput() {
         return serde(JoinCodecs::writeInput, JoinCodecs::readInput);
     }

@@ -1,0 +1,284 @@
+package io.lossmonitor.bench;
+
+import io.lossmonitor.events.PredictionEvent;
+import io.lossmonitor.fixtures.ApicurioRegistry;
+import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.generator.GeneratedRecord;
+import io.lossmonitor.generator.KafkaTrafficSink;
+import io.lossmonitor.generator.ModelProfile;
+import io.lossmonitor.generator.Traffic;
+import io.lossmonitor.generator.TrafficConfig;
+import io.lossmonitor.registry.AvroDeserializer;
+import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.registry.RegistryConfig;
+import io.lossmonitor.schema.Prediction;
+import io.lossmonitor.topology.LossTopology;
+import io.lossmonitor.topology.Names;
+import io.lossmonitor.topology.StreamsSettings;
+import io.lossmonitor.topology.TopologyConfig;
+import io.lossmonitor.topology.TopologySerdes;
+import io.lossmonitor.topology.join.Accounting;
+import io.lossmonitor.topology.join.JoinCodecs;
+import io.lossmonitor.topology.join.JoinKeys;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+
+/**
+ * End-to-end throughput on a real (in-JVM) broker and registry: the input topics are pre-loaded with generated
+ * predictions and labels, then (a) a Kafka Streams pass-through (decode with the same deserializer, re-encode, write)
+ * and (b) loss-monitor each catch up from the earliest offset, one after the other, with the same settings
+ * (exactly_once_v2, two partitions). Reported: input records/s, the application's CPU-seconds (its own threads),
+ * the ratio b/a, joined events per CPU-second, state bytes per pending prediction, and the time back to RUNNING
+ * after a restart with the state directory kept and wiped. Run:
+ * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.EndToEndBenchmark}
+ * (optionally {@code -Dbench.args="20000"} for the predictions per class count).
+ */
+public final class EndToEndBenchmark {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private EndToEndBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int predictions = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        List<String> results = new ArrayList<>();
+        try (EmbeddedKafka kafka = new EmbeddedKafka(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
+            kafka.start();
+            registryServer.start();
+            RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
+            System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s%n", "C", "application", "records", "records/s",
+                    "cpu-s", "records/cpu-s");
+            for (int classes : List.of(10, 100)) {
+                String in = "c" + classes;
+                TopologyConfig config = TopologyConfig.defaults().withTopics(in + "-predictions", in + "-labels",
+                        in + "-models", in + "-scored", in + "-late", in + "-dead", in + "-windows");
+                kafka.createTopics(2, config.predictionsTopic(), config.labelsTopic());
+                kafka.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
+                        config.deadLetterTopic(), config.lossWindowsTopic(), in + "-passthrough");
+                long records = preload(kafka, registry, config, classes, predictions);
+
+                Run passThrough = run(kafka, "passthrough-" + in, records, List.of(config.predictionsTopic(), config.labelsTopic()),
+                        () -> passThrough(config, in + "-passthrough", registry), null);
+                Path state = Files.createTempDirectory("lossmon-bench-state");
+                Run lossMonitor = run(kafka, "lossmon-" + in, records, List.of(config.predictionsTopic(), config.labelsTopic()),
+                        () -> LossTopology.build(config, new TopologySerdes(registry)), state);
+                print(classes, "pass-through", records, passThrough);
+                print(classes, "loss-monitor", records, lossMonitor);
+                double ratio = (records / lossMonitor.seconds) / (records / passThrough.seconds);
+                double joinedPerCpu = lossMonitor.joined / lossMonitor.cpuSeconds;
+                Duration kept = restart(kafka, "lossmon-" + in, state, false,
+                        () -> LossTopology.build(config, new TopologySerdes(registry)));
+                Duration wiped = restart(kafka, "lossmon-" + in, state, true,
+                        () -> LossTopology.build(config, new TopologySerdes(registry)));
+                double[] bytes = stateBytes(kafka, registry, config);
+                System.out.printf(Locale.ROOT, "C=%d: ratio %.2f, %.0f joined events per CPU-second; restart to RUNNING:"
+                                + " %.1f s with state kept, %.1f s wiped; a pending prediction holds %.0f bytes of state for a"
+                                + " %.0f-byte payload (+%.0f)%n", classes, ratio, joinedPerCpu, kept.toMillis() / 1000.0,
+                        wiped.toMillis() / 1000.0, bytes[0], bytes[1], bytes[0] - bytes[1]);
+                results.add(String.format(Locale.ROOT, "C%d_ratio=%.2f C%d_joined_per_cpu_s=%.0f C%d_restart_kept_s=%.1f"
+                                + " C%d_restart_wiped_s=%.1f C%d_state_overhead_bytes=%.0f", classes, ratio, classes, joinedPerCpu,
+                        classes, kept.toMillis() / 1000.0, classes, wiped.toMillis() / 1000.0, classes, bytes[0] - bytes[1]));
+                delete(state);
+            }
+        }
+        System.out.println("RESULT " + String.join(" ", results));
+        System.exit(0);
+    }
+
+    private record Run(double seconds, double cpuSeconds, double joined) {
+    }
+
+    private static long preload(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, int classes,
+                                int predictions) throws Exception {
+        TrafficConfig traffic = new TrafficConfig(17, List.of(ModelProfile.parse("m:multiclass:logits:" + classes)),
+                predictions, 1000, 1_767_225_600_000L, Duration.ofSeconds(5), 0, 0, 0, 0, 0, 0, null);
+        long records = 0;
+        try (KafkaTrafficSink sink = new KafkaTrafficSink(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 262_144),
+                registry, config.predictionsTopic(), config.labelsTopic())) {
+            Traffic t = new Traffic(traffic);
+            while (t.hasNext()) {
+                sink.accept(t.next());
+                records++;
+            }
+        }
+        return records;
+    }
+
+    private static Topology passThrough(TopologyConfig config, String output, RegistryClient registry) {
+        StreamsBuilder builder = new StreamsBuilder();
+        AvroDeserializer<PredictionEvent> predictions = new TopologySerdes(registry).predictions();
+        builder.stream(config.predictionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("p-source"))
+                .mapValues(v -> JoinCodecs.encode(predictions.deserialize(config.predictionsTopic(), v)), Named.as("p-recode"))
+                .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("p-sink"));
+        var labels = new TopologySerdes(registry).labels();
+        builder.stream(config.labelsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("l-source"))
+                .mapValues(v -> {
+                    labels.deserialize(config.labelsTopic(), v);
+                    return v;
+                }, Named.as("l-decode"))
+                .to(output, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("l-sink"));
+        return builder.build();
+    }
+
+    private static Properties props(EmbeddedKafka kafka, String appId, Path state) throws Exception {
+        Properties p = StreamsSettings.defaults(appId, kafka.bootstrapServers(), TopologyConfig.defaults());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, (state == null ? Files.createTempDirectory("lossmon-bench") : state).toString());
+        // Static membership, as the Helm chart sets it: a restarted instance takes its partitions back at once
+        // instead of waiting out the old member's session.
+        p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), appId + "-0");
+        return p;
+    }
+
+    /** Runs an application until its group has consumed everything it reads, internal topics included. */
+    private static Run run(EmbeddedKafka kafka, String appId, long records, List<String> inputs, Supplier<Topology> topology,
+                           Path state) throws Exception {
+        long cpuBefore = cpu(appId);
+        long start = System.nanoTime();
+        KafkaStreams streams = new KafkaStreams(topology.get(), props(kafka, appId, state));
+        streams.start();
+        try (Admin admin = kafka.admin()) {
+            while (!caughtUp(admin, appId, inputs)) {
+                Thread.sleep(100);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (cpu(appId) - cpuBefore) / 1e9;
+        double joined = 0;
+        if (appId.startsWith("lossmon")) {
+            var store = streams.store(StoreQueryParameters.fromNameAndType(Names.JOIN_ACCOUNTING_STORE,
+                    QueryableStoreTypes.<String, Long>keyValueStore()));
+            try (var it = store.all()) {
+                while (it.hasNext()) {
+                    var e = it.next();
+                    if (Accounting.parse(e.key)[2].equals(Accounting.JOINED)) {
+                        joined += e.value;
+                    }
+                }
+            }
+        }
+        streams.close(Duration.ofSeconds(60));
+        return new Run(seconds, cpuSeconds, joined);
+    }
+
+    private static boolean caughtUp(Admin admin, String group, List<String> inputs) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        List<TopicPartition> partitions = new ArrayList<>(committed.keySet());
+        for (String topic : inputs) {
+            for (int p = 0; p < 2; p++) {
+                TopicPartition tp = new TopicPartition(topic, p);
+                if (!committed.containsKey(tp)) {
+                    return false;
+                }
+            }
+        }
+        Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+        partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
+                .get(30, TimeUnit.SECONDS);
+        for (TopicPartition tp : partitions) {
+            // Under exactly-once the last offset is a transaction marker: committed is end, or end minus that marker.
+            if (committed.get(tp).offset() < ends.get(tp).offset() - 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** CPU time of the application's own threads (stream threads, its producers' and consumers' network threads). */
+    private static long cpu(String appId) {
+        long total = 0;
+        for (var info : THREADS.dumpAllThreads(false, false)) {
+            if (info.getThreadName().contains(appId)) {
+                long t = THREADS.getThreadCpuTime(info.getThreadId());
+                total += Math.max(0, t);
+            }
+        }
+        return total;
+    }
+
+    private static Duration restart(EmbeddedKafka kafka, String appId, Path state, boolean wipe, Supplier<Topology> topology)
+            throws Exception {
+        if (wipe) {
+            delete(state);
+            Files.createDirectories(state);
+        }
+        long start = System.nanoTime();
+        KafkaStreams streams = new KafkaStreams(topology.get(), props(kafka, appId, state));
+        streams.start();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            Thread.sleep(20);
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        streams.close(Duration.ofSeconds(60));
+        return elapsed;
+    }
+
+    /** Mean bytes of join state per pending prediction (store key + value + expiry index entry) and of its payload. */
+    private static double[] stateBytes(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config) throws Exception {
+        var serializer = new io.lossmonitor.registry.AvroSerializer<Prediction>(registry, false);
+        var deserializer = new TopologySerdes(registry).predictions();
+        Traffic traffic = new Traffic(new TrafficConfig(3, List.of(ModelProfile.parse("m:multiclass:logits:10")), 200, 100,
+                1_767_225_600_000L, Duration.ofSeconds(5), 1, 0, 0, 0, 0, 0, null));
+        double state = 0;
+        double payload = 0;
+        int n = 0;
+        while (traffic.hasNext()) {
+            if (traffic.next() instanceof GeneratedRecord.PredictionRecord p) {
+                byte[] bytes = serializer.serialize(config.predictionsTopic(), p.prediction());
+                PredictionEvent e = deserializer.deserialize(config.predictionsTopic(), bytes);
+                String key = JoinKeys.of(e.modelId(), e.predictionId());
+                int keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                int value = JoinCodecs.storedPrediction().serializer().serialize(null,
+                        new io.lossmonitor.topology.join.StoredPrediction(e, 0, null, null)).length;
+                state += keyBytes + value + 9 + keyBytes;
+                payload += bytes.length;
+                n++;
+            }
+        }
+        return new double[] {state / n, payload / n};
+    }
+
+    private static void print(int classes, String app, long records, Run run) {
+        System.out.printf(Locale.ROOT, "%-6d %-14s %10d %12.0f %10.2f %14.0f%n", classes, app, records, records / run.seconds,
+                run.cpuSeconds, records / run.cpuSeconds);
+    }
+
+    private static void delete(Path dir) throws Exception {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
