@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -153,7 +154,12 @@ public final class LossMonitorService implements AutoCloseable {
         Duration timeout = config.duration(AppSetting.SHUTDOWN_TIMEOUT);
         LOG.info("shutting down (Kafka Streams gets up to {})", timeout);
         http.close();
-        boolean clean = streams.close(timeout);
+        // Without static membership, leaving the group lets the other instances take over at once instead of
+        // after the session timeout; with it (group.instance.id, as the Helm chart sets), the restarted pod takes
+        // its partitions back, so staying avoids a rebalance.
+        boolean staticMember = config.kafka().keySet().stream().anyMatch(k -> k.endsWith("group.instance.id"));
+        boolean clean = streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(staticMember
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         metrics.close();
         LOG.info("loss-monitor stopped{}", clean ? "" : " (Kafka Streams did not finish closing in time)");
     }
