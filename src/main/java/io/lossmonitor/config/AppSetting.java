@@ -33,6 +33,7 @@ public enum AppSetting {
     METRICS_MAX_CLASSES("metrics.max-classes", "20", "Class series per model; the rest are folded into class other."),
     METRICS_MODELS_ALLOW("metrics.models.allow", ".*", "Regex of model ids exported as metrics."),
     METRICS_MODELS_DENY("metrics.models.deny", "", "Regex of model ids not exported (applied after allow)."),
+    ROCKSDB_MEMORY_MB("rocksdb.memory-mb", "256", "RocksDB memory of the process (block cache with memtables counted in), in MB."),
     QUERY_MAX_WINDOWS("query.max-windows", "10000", "Most windows one query API answer may hold.");
 
     public static final String PREFIX = "lossmonitor.";

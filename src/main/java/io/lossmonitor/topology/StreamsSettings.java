@@ -15,7 +15,8 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
  *       stream; our own processors dead-letter what they can explain first;</li>
  *   <li>a record whose schema cannot be fetched waits for the registry (up to {@code task.timeout.ms}, one day here)
  *       instead of being dropped;</li>
- *   <li>replication factor 3 and one standby replica for internal topics and state.</li>
+ *   <li>replication factor 3 and one standby replica for internal topics and state;</li>
+ *   <li>RocksDB memory bounded by one shared cache ({@link BoundedRocksDb}).</li>
  * </ul>
  */
 public final class StreamsSettings {
@@ -36,6 +37,7 @@ public final class StreamsSettings {
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
         p.put(StreamsConfig.TASK_TIMEOUT_MS_CONFIG, 24L * 3600 * 1000);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class);
         return p;
     }
 }

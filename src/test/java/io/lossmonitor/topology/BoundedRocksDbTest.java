@@ -1,0 +1,42 @@
+package io.lossmonitor.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+
+/** Every store gets the one shared cache, with memtables counted against it. */
+class BoundedRocksDbTest {
+
+    @Test
+    void theBudgetComesFromTheSettings() {
+        assertThat(BoundedRocksDb.budget(Map.of(BoundedRocksDb.MEMORY_MB, "64"))).isEqualTo(64L * 1024 * 1024);
+        assertThat(BoundedRocksDb.budget(Map.of())).isEqualTo(256L * 1024 * 1024);
+    }
+
+    @Test
+    void everyStoreSharesOneBoundedCache() {
+        RocksDB.loadLibrary();
+        BoundedRocksDb setter = new BoundedRocksDb();
+        try (Options first = new Options(); Options second = new Options()) {
+            first.setTableFormatConfig(new BlockBasedTableConfig());
+            second.setTableFormatConfig(new BlockBasedTableConfig());
+            setter.setConfig("join-predictions", first, Map.of(BoundedRocksDb.MEMORY_MB, "64"));
+            setter.setConfig("loss-windows-1m", second, Map.of(BoundedRocksDb.MEMORY_MB, "64"));
+            // The first store of the process sizes the shared cache (another test may have come first).
+            assertThat(BoundedRocksDb.budgetBytes()).isPositive();
+            assertThat(BoundedRocksDb.sharedCache()).isNotNull();
+            for (Options options : new Options[] {first, second}) {
+                BlockBasedTableConfig table = (BlockBasedTableConfig) options.tableFormatConfig();
+                assertThat(table.cacheIndexAndFilterBlocks()).isTrue();
+                assertThat(table.pinTopLevelIndexAndFilter()).isTrue();
+            }
+            setter.close("join-predictions", first);
+            // Closing one store leaves the shared cache usable by the others.
+            assertThat(BoundedRocksDb.sharedCache().isOwningHandle()).isTrue();
+        }
+    }
+}
