@@ -11,15 +11,12 @@ import io.lossmonitor.cases.LossCase;
 import io.lossmonitor.config.ServiceConfig;
 import io.lossmonitor.fixtures.ApicurioRegistry;
 import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.fixtures.Preload;
 import io.lossmonitor.fixtures.PrometheusServer;
-import io.lossmonitor.generator.CasesTrafficSink;
-import io.lossmonitor.generator.KafkaTrafficSink;
 import io.lossmonitor.generator.ModelProfile;
-import io.lossmonitor.generator.Traffic;
 import io.lossmonitor.generator.TrafficConfig;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +24,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,31 +67,20 @@ class PrometheusScrapeIT {
             await("RUNNING").atMost(Duration.ofMinutes(2)).until(() -> service.state() == KafkaStreams.State.RUNNING);
 
             RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
-            StringWriter cases = new StringWriter();
-            long predictions = 0;
-            try (KafkaTrafficSink kafka = new KafkaTrafficSink(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    KAFKA.bootstrapServers()), registry, "predictions", "labels");
-                 CasesTrafficSink expected = new CasesTrafficSink(cases, Duration.ofDays(7))) {
-                Traffic traffic = new Traffic(new TrafficConfig(3, List.of(ModelProfile.parse("fraud:binary:logits"),
-                        ModelProfile.parse("ranker:multiclass:logits:10")), 800, 200,
-                        Instant.parse("2026-11-01T00:00:00Z").toEpochMilli(), Duration.ofSeconds(5),
-                        0.05, 0.05, 0.02, 0.02, 0.02, 0, null));
-                while (traffic.hasNext()) {
-                    var r = traffic.next();
-                    kafka.accept(r);
-                    expected.accept(r);
-                    predictions += r instanceof io.lossmonitor.generator.GeneratedRecord.PredictionRecord ? 1 : 0;
-                }
-            }
+            Preload.Loaded loaded = Preload.load(KAFKA, registry, "predictions", "labels",
+                    new TrafficConfig(3, List.of(ModelProfile.parse("fraud:binary:logits"),
+                            ModelProfile.parse("ranker:multiclass:logits:10")), 800, 200,
+                            Instant.parse("2026-11-01T00:00:00Z").toEpochMilli(), Duration.ofSeconds(5),
+                            0.05, 0.05, 0.02, 0.02, 0.02, 0, null), Duration.ofDays(7));
             Map<String, Double> expectedMeans = new HashMap<>();
             ObjectMapper json = new ObjectMapper();
-            for (String line : cases.toString().split("\n")) {
+            for (String line : loaded.cases().split("\n")) {
                 JsonNode c = json.readTree(line);
                 if (!c.get("id").asText().contains("/")) {
                     expectedMeans.put(c.get("model_id").asText(), LossCase.evaluate(c).doubleValue());
                 }
             }
-            long produced = predictions;
+            long produced = loaded.predictions();
             await("Prometheus sees what the loss CLI computes").atMost(Duration.ofMinutes(3))
                     .pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
                         double accounted = prometheus.query("sum(lossmon_predictions_total) + sum(lossmon_pending_predictions)")

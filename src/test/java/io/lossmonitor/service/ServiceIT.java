@@ -9,17 +9,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lossmonitor.cases.LossCase;
 import io.lossmonitor.fixtures.ApicurioRegistry;
 import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.fixtures.Preload;
 import io.lossmonitor.metrics.PrometheusText;
 import io.lossmonitor.metrics.PrometheusText.Sample;
-import io.lossmonitor.generator.CasesTrafficSink;
-import io.lossmonitor.generator.GeneratedRecord;
-import io.lossmonitor.generator.KafkaTrafficSink;
 import io.lossmonitor.generator.ModelProfile;
-import io.lossmonitor.generator.Traffic;
 import io.lossmonitor.generator.TrafficConfig;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -33,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -123,26 +118,9 @@ class ServiceIT {
         TrafficConfig traffic = new TrafficConfig(7, List.of(ModelProfile.parse("fraud:binary:logits"),
                 ModelProfile.parse("ranker:multiclass:logits:10"), ModelProfile.parse("tagger:multilabel:probabilities:5")),
                 1500, 300, T0, Duration.ofSeconds(10), 0.05, 0.05, 0.02, 0.02, 0.02, 0.02, null);
-        StringWriter cases = new StringWriter();
-        long predictions = 0;
-        long labels = 0;
-        try (KafkaTrafficSink kafka = new KafkaTrafficSink(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                KAFKA.bootstrapServers()), registry, "predictions", "labels");
-             CasesTrafficSink expected = new CasesTrafficSink(cases, Duration.ofDays(7))) {
-            Traffic records = new Traffic(traffic);
-            while (records.hasNext()) {
-                GeneratedRecord r = records.next();
-                kafka.accept(r);
-                expected.accept(r);
-                if (r instanceof GeneratedRecord.PredictionRecord) {
-                    predictions++;
-                } else {
-                    labels++;
-                }
-            }
-        }
-        long predictionsIn = predictions;
-        long labelsIn = labels;
+        Preload.Loaded loaded = Preload.load(KAFKA, registry, "predictions", "labels", traffic, Duration.ofDays(7));
+        long predictionsIn = loaded.predictions();
+        long labelsIn = loaded.labels();
         await("every record accounted for on /metrics").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> {
                     List<Sample> m = scrape(port);
@@ -169,7 +147,7 @@ class ServiceIT {
         // repartition behind the join: wait until they have caught up.
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> expectedCases = new ArrayList<>();
-        for (String line : cases.toString().split("\n")) {
+        for (String line : loaded.cases().split("\n")) {
             expectedCases.add(json.readTree(line));
         }
         assertThat(expectedCases).hasSizeGreaterThan(3 + 10);

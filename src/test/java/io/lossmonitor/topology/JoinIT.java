@@ -9,12 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lossmonitor.cases.LossCase;
 import io.lossmonitor.fixtures.ApicurioRegistry;
 import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.fixtures.Preload;
 import io.lossmonitor.fixtures.Topics;
-import io.lossmonitor.generator.CasesTrafficSink;
-import io.lossmonitor.generator.GeneratedRecord;
-import io.lossmonitor.generator.KafkaTrafficSink;
 import io.lossmonitor.generator.ModelProfile;
-import io.lossmonitor.generator.Traffic;
 import io.lossmonitor.generator.TrafficConfig;
 import io.lossmonitor.registry.AvroDeserializer;
 import io.lossmonitor.registry.RegistryClient;
@@ -25,7 +22,6 @@ import io.lossmonitor.schema.ScoredEvent;
 import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.window.WindowAggregate;
 import io.lossmonitor.topology.window.WindowKey;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -131,26 +126,10 @@ class JoinIT {
                 ModelProfile.parse("ranker:multiclass:logits:10"), ModelProfile.parse("tagger:multilabel:probabilities:5"),
                 ModelProfile.parse("softmax:multiclass:probabilities:4")),
                 2000, 200, TopologyHarness.T0, Duration.ofSeconds(20), 0.05, 0.05, 0.03, 0.03, 0.03, 0.03, null);
-        StringWriter cases = new StringWriter();
-        long predictionRecords = 0;
-        long labelRecords = 0;
-        try (KafkaTrafficSink kafka = new KafkaTrafficSink(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                KAFKA.bootstrapServers()), registry, config.predictionsTopic(), config.labelsTopic());
-             CasesTrafficSink expected = new CasesTrafficSink(cases, config.maxLabelDelay())) {
-            Traffic records = new Traffic(traffic);
-            while (records.hasNext()) {
-                GeneratedRecord r = records.next();
-                kafka.accept(r);
-                expected.accept(r);
-                if (r instanceof GeneratedRecord.PredictionRecord) {
-                    predictionRecords++;
-                } else {
-                    labelRecords++;
-                }
-            }
-        }
-        long predictionsIn = predictionRecords;
-        long labelsIn = labelRecords;
+        Preload.Loaded loaded = Preload.load(KAFKA, registry, config.predictionsTopic(), config.labelsTopic(), traffic,
+                config.maxLabelDelay());
+        long predictionsIn = loaded.predictions();
+        long labelsIn = loaded.labels();
         await("every record accounted for").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> {
                     Map<String, Long> a = accounting();
@@ -191,7 +170,7 @@ class JoinIT {
                 AvroDeserializer.specificReader(LossWindow.class)), 1).forEach(r -> lastOnTopic.put(r.key(), r.value()));
         ObjectMapper json = new ObjectMapper();
         int compared = 0;
-        for (String line : cases.toString().split("\n")) {
+        for (String line : loaded.cases().split("\n")) {
             JsonNode c = json.readTree(line);
             String id = c.get("id").asText().replace("#vector", "");
             double expectedMean = LossCase.evaluate(c).doubleValue();

@@ -154,7 +154,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             reject(key, label, e);
             return stored;
         }
-        emit(key, score);
+        emit(score);
         accounting.increment(Accounting.PREDICTIONS, p.modelId(), Accounting.SCORED);
         accounting.increment(Accounting.LABELS, p.modelId(), Accounting.JOINED);
         accounting.observeDelay(p.modelId(), label.label().timestampMs() - p.timestampMs());
@@ -198,8 +198,8 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             reject(key, input, e);
             return;
         }
-        emit(key, stored.score().asRetraction());
-        emit(key, corrected);
+        emit(stored.score().asRetraction());
+        emit(corrected);
         predictions.put(key, new StoredPrediction(stored.prediction(), stored.deadlineMs(), label, corrected));
         accounting.increment(Accounting.LABELS, label.modelId(), Accounting.CORRECTED);
     }
@@ -263,7 +263,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         }
     }
 
-    private void emit(String key, Score score) {
+    private void emit(Score score) {
         context.forward(new Record<>(score.predictionId(), (JoinOutput) new Scored(score), score.predictionTime()));
     }
 

@@ -218,7 +218,8 @@ public final class Scorer {
         return Math.max(h, 0.0);
     }
 
-    static double binaryEntropy(double p) {
+    /** The entropy (nats) of a Bernoulli(p) prediction. */
+    public static double binaryEntropy(double p) {
         double h = 0;
         if (p > 0) {
             h -= p * Math.log(p);

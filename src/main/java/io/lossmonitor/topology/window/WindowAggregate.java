@@ -165,7 +165,7 @@ public final class WindowAggregate {
         if (binary) {
             double sum = 0;
             for (double positives : labels) {
-                sum += WindowContribution.binaryEntropy(clamp(positives / weight));
+                sum += io.lossmonitor.topology.score.Scorer.binaryEntropy(clamp(positives / weight));
             }
             return labels.length == 0 ? Double.NaN : sum / labels.length;
         }

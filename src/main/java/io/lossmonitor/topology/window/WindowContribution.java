@@ -2,6 +2,7 @@ package io.lossmonitor.topology.window;
 
 import io.lossmonitor.schema.LossKind;
 import io.lossmonitor.topology.score.Score;
+import io.lossmonitor.topology.score.Scorer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.KeyValue;
@@ -39,23 +40,12 @@ public record WindowContribution(LossKind lossKind, int sign, double numerator, 
                 double p = s.classProbability()[i];
                 confidence = Math.max(p, 1 - p);
                 correct = s.sampleWeight() > 0 ? ((p >= 0.5) == (target / s.sampleWeight() >= 0.5) ? 1 : 0) : -1;
-                entropy = binaryEntropy(p);
+                entropy = Scorer.binaryEntropy(p);
             }
             out.add(KeyValue.pair(new WindowKey(s.modelId(), s.modelVersion(), s.className()[i]).encode(),
                     new WindowContribution(s.lossKind(), sign, s.classNumerator()[i], s.classDenominator()[i],
                             new double[] {target}, s.sampleWeight(), confidence, correct, entropy)));
         }
         return out;
-    }
-
-    static double binaryEntropy(double p) {
-        double h = 0;
-        if (p > 0) {
-            h -= p * Math.log(p);
-        }
-        if (p < 1) {
-            h -= (1 - p) * Math.log1p(-p);
-        }
-        return h;
     }
 }
