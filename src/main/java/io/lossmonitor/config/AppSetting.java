@@ -25,6 +25,7 @@ public enum AppSetting {
     MAX_CLOCK_SKEW("max-clock-skew", "1h", "How far a payload timestamp may be ahead of its record's time."),
     PUNCTUATE_INTERVAL("punctuate-interval", "10s", "How often (stream time) expired join state is swept."),
     MAX_SCORES("max-scores", "100000", "Largest score or target vector accepted."),
+    MAX_PENDING_PREDICTIONS("max-pending-predictions", "1000000", "Pending predictions one join task holds (0: no limit); beyond it the oldest is expired early and counted as evicted."),
     PARTITIONS("partitions", "0", "Partitions of the internal repartition topics (0: as many as the inputs)."),
     WINDOWS("windows", "1m,1h,1d", "Window sizes, comma-separated."),
     PREDICTION_WINDOW_GRACE("prediction-window-grace", "1h", "Grace of the label-free prediction windows."),

@@ -270,7 +270,7 @@ public final class ServiceConfig {
         check(problems, AppSetting.WINDOWS, this::windows);
         for (AppSetting s : List.of(AppSetting.HTTP_PORT, AppSetting.REPLICATION_FACTOR, AppSetting.STANDBY_REPLICAS,
                 AppSetting.MAX_SCORES, AppSetting.PARTITIONS, AppSetting.METRICS_MAX_CLASSES, AppSetting.QUERY_MAX_WINDOWS,
-                AppSetting.ROCKSDB_MEMORY_MB)) {
+                AppSetting.ROCKSDB_MEMORY_MB, AppSetting.MAX_PENDING_PREDICTIONS)) {
             check(problems, s, () -> integer(s));
         }
         if (problems.isEmpty() && (integer(AppSetting.HTTP_PORT) < 0 || integer(AppSetting.HTTP_PORT) > 65535)) {

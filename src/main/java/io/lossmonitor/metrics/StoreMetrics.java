@@ -82,6 +82,9 @@ public final class StoreMetrics implements MultiCollector {
                 .help("Predictions waiting for their label");
         GaugeSnapshot.Builder earlyPending = GaugeSnapshot.builder().name("lossmon_early_labels_pending")
                 .help("Labels waiting for their prediction");
+        CounterSnapshot.Builder evicted = CounterSnapshot.builder().name("lossmon_pending_evictions")
+                .help("Pending predictions expired early because a join task held its maximum (also counted as expired)");
+        Map<String, Long> evictions = new TreeMap<>();
         CounterSnapshot.Builder deadLetters = CounterSnapshot.builder().name("lossmon_dead_letters")
                 .help("Records sent to the dead-letter topic, by input");
         Map<String, long[]> delayBuckets = new TreeMap<>();
@@ -101,6 +104,9 @@ public final class StoreMetrics implements MultiCollector {
                 dead.merge(stream, value, Long::sum);
             }
             if (stream.equals(Accounting.PREDICTIONS)) {
+                if (!model.isEmpty()) {
+                    evictions.merge(model, outcome.equals(Accounting.EVICTED) ? value : 0L, Long::sum);
+                }
                 switch (outcome) {
                     case Accounting.PENDING -> pending.dataPoint(gauge(Labels.of("model", model), value));
                     case Accounting.SCORED, Accounting.EXPIRED, Accounting.DUPLICATE, Accounting.INVALID ->
@@ -119,6 +125,9 @@ public final class StoreMetrics implements MultiCollector {
             }
         }
         dead.forEach((stream, n) -> deadLetters.dataPoint(counter(Labels.of("input", stream), n)));
+        // Every model gets the series, at 0 until an eviction, so that alerts on it have something to watch.
+        evictions.forEach((model, n) -> evicted.dataPoint(counter(Labels.of("model", model), n)));
+        out.add(evicted.build());
         out.add(predictions.build());
         out.add(labels.build());
         out.add(pending.build());

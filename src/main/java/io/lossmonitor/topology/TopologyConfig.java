@@ -20,6 +20,8 @@ import java.util.Map;
  *                           {@code maxLabelDelay}, so late labels still update windows already reported
  * @param predictionGrace    grace of the label-free prediction windows (predictions arrive without delay)
  * @param lossWindowsTopic   where every window update is written
+ * @param maxPending         most pending predictions one join task holds (0: no limit); beyond it the one with the
+ *                           earliest deadline is expired early and counted as evicted
  */
 public record TopologyConfig(
         String predictionsTopic,
@@ -37,7 +39,8 @@ public record TopologyConfig(
         Map<String, ModelSpec> modelSpecs,
         java.util.List<Duration> windowSizes,
         Duration predictionGrace,
-        String lossWindowsTopic) {
+        String lossWindowsTopic,
+        long maxPending) {
 
     public static final String PREDICTIONS = "predictions";
     public static final String LABELS = "labels";
@@ -46,6 +49,8 @@ public record TopologyConfig(
     public static final String LATE_LABELS = "late-labels";
     public static final String DEAD_LETTERS = "loss-monitor-dead-letters";
     public static final String LOSS_WINDOWS = "loss-windows";
+    /** Per join task: at ~200 bytes of state each, about 200 MB of pending predictions per task. */
+    public static final long DEFAULT_MAX_PENDING = 1_000_000;
     public static final java.util.List<Duration> DEFAULT_WINDOWS =
             java.util.List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1));
 
@@ -55,6 +60,9 @@ public record TopologyConfig(
         if (windowSizes.isEmpty() || windowSizes.stream().anyMatch(d -> d.isNegative() || d.isZero())
                 || windowSizes.stream().distinct().count() != windowSizes.size()) {
             throw new IllegalArgumentException("window sizes must be distinct positive durations, got " + windowSizes);
+        }
+        if (maxPending < 0) {
+            throw new IllegalArgumentException("maxPending must be >= 0 (0: no limit), got " + maxPending);
         }
         if (predictionGrace.isNegative()) {
             throw new IllegalArgumentException("prediction window grace must not be negative, got " + predictionGrace);
@@ -73,34 +81,40 @@ public record TopologyConfig(
     public static TopologyConfig defaults() {
         return new TopologyConfig(PREDICTIONS, LABELS, MODELS, SCORED_EVENTS, LATE_LABELS, DEAD_LETTERS,
                 Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 100_000, 0, Map.of(),
-                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS);
+                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING);
     }
 
     public TopologyConfig withMaxLabelDelay(Duration delay) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic);
+                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending);
     }
 
     public TopologyConfig withEarlyLabelTtl(Duration ttl) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic);
+                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending);
     }
 
     public TopologyConfig withModelSpecs(Map<String, ModelSpec> specs) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic);
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending);
     }
 
     public TopologyConfig withTopics(String predictions, String labels, String models, String scoredEvents,
                                      String lateLabels, String deadLetters, String lossWindows) {
         return new TopologyConfig(predictions, labels, models, scoredEvents, lateLabels, deadLetters, maxLabelDelay,
                 earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes,
-                predictionGrace, lossWindows);
+                predictionGrace, lossWindows, maxPending);
     }
 
     public TopologyConfig withWindowSizes(java.util.List<Duration> sizes) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, sizes, predictionGrace, lossWindowsTopic);
+                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending);
+    }
+
+    public TopologyConfig withMaxPending(long limit) {
+        return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit);
     }
 }

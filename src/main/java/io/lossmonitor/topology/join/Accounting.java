@@ -25,6 +25,8 @@ public final class Accounting {
     public static final String JOINED = "joined";
     public static final String CORRECTED = "corrected";
     public static final String EARLY = "early";
+    /** Pending predictions expired early because the task held its maximum (also counted as expired). */
+    public static final String EVICTED = "evicted";
     public static final String EARLY_PENDING = "early_pending";
     public static final String LATE = "late";
 
@@ -64,6 +66,21 @@ public final class Accounting {
 
     public void increment(String stream, String model, String outcome) {
         add(stream, model, outcome, 1);
+    }
+
+    /** The sum of one outcome over every model in this task's store (e.g. its pending predictions). */
+    public long total(String stream, String outcome) {
+        long total = 0;
+        try (var it = store.all()) {
+            while (it.hasNext()) {
+                var e = it.next();
+                String[] k = parse(e.key);
+                if (k[0].equals(stream) && k[2].equals(outcome)) {
+                    total += e.value;
+                }
+            }
+        }
+        return total;
     }
 
     /** Counts one joined label's delay in its histogram bucket (negative delays count as 0). */

@@ -52,6 +52,8 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  *   <tr><td>now &ge; t + D</td><td>held, no label</td><td>-</td><td>none; P expired, state removed</td></tr>
  *   <tr><td>now &ge; t + D</td><td>scored</td><td>-</td><td>none; state removed (no more corrections)</td></tr>
  *   <tr><td>any</td><td>held</td><td>L that does not fit P</td><td>L to the dead-letter topic; P stays held</td></tr>
+ *   <tr><td>any</td><td>the task holds its maximum of pending predictions</td><td>-</td><td>the pending one with the
+ *       earliest deadline expires now (evicted)</td></tr>
  * </table>
  *
  * <p>Why not the DSL's stream-stream join: it emits a result for every matching pair (so duplicates and corrections
@@ -69,6 +71,8 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     private KeyValueStore<Bytes, byte[]> expiry;
     private TimestampedKeyValueStore<String, ModelSpec> specs;
     private Accounting accounting;
+    /** Pending predictions of this task (the sum of its accounting's pending gauges), for the cap. */
+    private long pending;
 
     public LabelJoinProcessor(TopologyConfig config) {
         this.config = config;
@@ -83,6 +87,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         this.expiry = context.getStateStore(Names.EXPIRY_STORE);
         this.specs = context.getStateStore(Names.MODEL_SPECS_STORE);
         this.accounting = new Accounting(context.getStateStore(Names.JOIN_ACCOUNTING_STORE));
+        this.pending = config.maxPending() > 0 ? accounting.total(Accounting.PREDICTIONS, Accounting.PENDING) : 0;
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::expire);
     }
 
@@ -133,10 +138,41 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             }
             return;
         }
+        if (stored.pending() && config.maxPending() > 0 && pending >= config.maxPending()) {
+            evictOldestPending();
+        }
         predictions.put(key, stored);
         expiry.put(ExpiryIndex.key(stored.deadlineMs(), ExpiryIndex.PREDICTION, key), new byte[0]);
         if (stored.pending()) {
-            accounting.increment(Accounting.PREDICTIONS, p.modelId(), Accounting.PENDING);
+            pending(p.modelId(), 1);
+        }
+    }
+
+    private void pending(String model, int delta) {
+        accounting.add(Accounting.PREDICTIONS, model, Accounting.PENDING, delta);
+        pending += delta;
+    }
+
+    /**
+     * At the cap: expires the pending prediction with the earliest deadline (the one closest to expiring anyway),
+     * counted as expired and as evicted. Scored predictions ahead of it in the index are passed over.
+     */
+    private void evictOldestPending() {
+        try (KeyValueIterator<Bytes, byte[]> it = expiry.all()) {
+            while (it.hasNext()) {
+                Bytes entry = it.next().key;
+                if (ExpiryIndex.kind(entry) != ExpiryIndex.PREDICTION) {
+                    continue;
+                }
+                String key = ExpiryIndex.joinKey(entry);
+                StoredPrediction stored = predictions.get(key);
+                if (stored != null && stored.pending() && stored.deadlineMs() == ExpiryIndex.deadline(entry)) {
+                    evict(key, stored);
+                    accounting.increment(Accounting.PREDICTIONS, stored.prediction().modelId(), Accounting.EVICTED);
+                    expiry.delete(entry);
+                    return;
+                }
+            }
         }
     }
 
@@ -178,7 +214,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             StoredPrediction after = applyFirst(key, stored, input);
             if (!after.pending()) {
                 predictions.put(key, after);
-                accounting.add(Accounting.PREDICTIONS, label.modelId(), Accounting.PENDING, -1);
+                pending(label.modelId(), -1);
             }
             return;
         }
@@ -259,7 +295,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         if (stored.pending()) {
             String model = stored.prediction().modelId();
             accounting.increment(Accounting.PREDICTIONS, model, Accounting.EXPIRED);
-            accounting.add(Accounting.PREDICTIONS, model, Accounting.PENDING, -1);
+            pending(model, -1);
         }
     }
 

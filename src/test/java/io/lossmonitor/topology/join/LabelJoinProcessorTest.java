@@ -223,4 +223,31 @@ class LabelJoinProcessorTest {
         assertThat(observed.get(0).signals().confidence())
                 .isCloseTo(Math.exp(2.0) / z, org.assertj.core.api.Assertions.within(1e-15));
     }
+
+    @Test
+    void atTheCapThePendingPredictionClosestToItsDeadlineIsEvicted() {
+        LabelJoinProcessor capped = new LabelJoinProcessor(config.withMaxPending(3));
+        capped.init(context);
+        java.util.function.BiConsumer<JoinInput, Long> feed = (input, time) -> {
+            context.setCurrentStreamTimeMs(time);
+            String id = input instanceof PredictionInput p ? p.prediction().predictionId()
+                    : ((LabelInput) input).label().predictionId();
+            capped.process(new Record<>(JoinKeys.of("ranker", id), input, time));
+        };
+        // 'scored' has the earliest deadline but is not pending: it is passed over.
+        feed.accept(new PredictionInput(prediction("scored", T0)), T0);
+        feed.accept(label("scored", T0 + 1, 1), T0 + 1);
+        for (int i = 1; i <= 5; i++) {
+            feed.accept(new PredictionInput(prediction("p" + i, T0 + i * 1000L)), T0 + i * 1000L);
+        }
+        assertThat(count(Accounting.PREDICTIONS, Accounting.PENDING)).isEqualTo(3);
+        assertThat(count(Accounting.PREDICTIONS, Accounting.EVICTED)).isEqualTo(2);
+        assertThat(count(Accounting.PREDICTIONS, Accounting.EXPIRED)).isEqualTo(2);
+        // The two oldest went; the scored one and the three newest stay.
+        assertThat(predictions.get(JoinKeys.of("ranker", "p1"))).isNull();
+        assertThat(predictions.get(JoinKeys.of("ranker", "p2"))).isNull();
+        assertThat(predictions.get(JoinKeys.of("ranker", "p3"))).isNotNull();
+        assertThat(predictions.get(JoinKeys.of("ranker", "scored"))).isNotNull();
+        assertThat(expiry.approximateNumEntries()).isEqualTo(4);
+    }
 }
