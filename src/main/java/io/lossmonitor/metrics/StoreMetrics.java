@@ -90,6 +90,8 @@ public final class StoreMetrics implements MultiCollector {
         Map<String, long[]> delayBuckets = new TreeMap<>();
         Map<String, Long> delaySums = new TreeMap<>();
         Map<String, Long> dead = new TreeMap<>();
+        // Both inputs get the series, at 0 unless the registry is away, so that an alert has something to watch.
+        Map<String, Long> awaiting = new TreeMap<>(Map.of(Accounting.PREDICTIONS, 0L, Accounting.LABELS, 0L));
         for (Map.Entry<String, Long> e : counts.entrySet()) {
             String[] key = Accounting.parse(e.getKey());
             String stream = key[0];
@@ -97,6 +99,10 @@ public final class StoreMetrics implements MultiCollector {
             String outcome = key[2];
             long value = e.getValue();
             if (!model.isEmpty() && !exported(model)) {
+                continue;
+            }
+            if (outcome.equals(Accounting.AWAITING_SCHEMA)) {
+                awaiting.merge(stream, value, Long::sum);
                 continue;
             }
             Labels modelOutcome = Labels.of("model", model, "outcome", outcome);
@@ -125,6 +131,11 @@ public final class StoreMetrics implements MultiCollector {
             }
         }
         dead.forEach((stream, n) -> deadLetters.dataPoint(counter(Labels.of("input", stream), n)));
+        GaugeSnapshot.Builder awaitingSchema = GaugeSnapshot.builder().name("lossmon_awaiting_schema")
+                .help("Input records set aside because the schema registry could not be reached to fetch their schema;"
+                        + " they are retried with backoff and processed when it answers");
+        awaiting.forEach((stream, n) -> awaitingSchema.dataPoint(gauge(Labels.of("input", stream), n)));
+        out.add(awaitingSchema.build());
         // Every model gets the series, at 0 until an eviction, so that alerts on it have something to watch.
         evictions.forEach((model, n) -> evicted.dataPoint(counter(Labels.of("model", model), n)));
         out.add(evicted.build());

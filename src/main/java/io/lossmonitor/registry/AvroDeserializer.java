@@ -68,6 +68,23 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
         }
     }
 
+    /**
+     * Whether {@code data}'s writer schema is already known, so that decoding it cannot need the registry. A payload
+     * too short to carry a schema id counts as known: decoding it fails on its own, without a registry call.
+     */
+    public boolean knowsSchemaOf(byte[] data) {
+        if (data == null) {
+            return true;
+        }
+        int id;
+        try {
+            id = WireFormat.schemaId(data);
+        } catch (RuntimeException e) {
+            return true;
+        }
+        return readersById.containsKey(id) || client != null && client.cachedSchemaById(id) != null;
+    }
+
     @Override
     public T deserialize(String topic, byte[] data) {
         if (data == null) {

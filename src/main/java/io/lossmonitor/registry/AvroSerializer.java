@@ -46,6 +46,23 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
         }
     }
 
+    /**
+     * The id and writer schema that records of {@code schema} get on {@code topic}, registering or looking it up as
+     * configured. Calling it at start-up fills the client's cache, so a later registry outage cannot stop output.
+     */
+    public RegistryClient.RegisteredSchema resolve(String topic, Schema schema) {
+        if (client == null) {
+            throw new IllegalStateException("AvroSerializer is not configured: call configure() or pass a RegistryClient");
+        }
+        RegistryConfig config = client.config();
+        String subject = (isKey ? config.keyStrategy() : config.valueStrategy()).subject(topic, isKey, schema);
+        if (config.useLatestVersion()) {
+            return client.latest(subject);
+        }
+        int id = config.autoRegister() ? client.register(subject, schema) : client.lookup(subject, schema);
+        return new RegistryClient.RegisteredSchema(subject, id, -1, schema);
+    }
+
     @Override
     public byte[] serialize(String topic, T data) {
         if (data == null) {
@@ -54,20 +71,9 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
         if (client == null) {
             throw new IllegalStateException("AvroSerializer is not configured: call configure() or pass a RegistryClient");
         }
-        RegistryConfig config = client.config();
-        Schema schema = data.getSchema();
-        String subject = (isKey ? config.keyStrategy() : config.valueStrategy()).subject(topic, isKey, schema);
-        int id;
-        Schema writerSchema = schema;
-        if (config.useLatestVersion()) {
-            RegistryClient.RegisteredSchema latest = client.latest(subject);
-            id = latest.id();
-            writerSchema = latest.schema();
-        } else if (config.autoRegister()) {
-            id = client.register(subject, schema);
-        } else {
-            id = client.lookup(subject, schema);
-        }
+        RegistryClient.RegisteredSchema target = resolve(topic, data.getSchema());
+        int id = target.id();
+        Schema writerSchema = target.schema();
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         out.write(WireFormat.MAGIC_BYTE);
         out.write(id >>> 24);
@@ -79,7 +85,7 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
             writer(writerSchema, data).write(data, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot write " + schema.getFullName() + " to topic " + topic
+            throw new SerializationException("cannot write " + data.getSchema().getFullName() + " to topic " + topic
                     + " with schema id " + id + ": " + e.getMessage(), e);
         }
         return out.toByteArray();

@@ -102,7 +102,8 @@ public final class LossMonitorService implements AutoCloseable {
     /**
      * Checks the registry, logs the effective configuration, starts Kafka Streams and the HTTP server.
      *
-     * @throws ConfigException when the registry cannot be reached
+     * @throws ConfigException when the registry cannot be reached or refuses the output schemas (resolved now so
+     *     that a later registry outage cannot hold up the output)
      */
     public void start() {
         LOG.info(config.describe());
@@ -111,6 +112,12 @@ public final class LossMonitorService implements AutoCloseable {
         } catch (RegistryException e) {
             throw new ConfigException(List.of("the schema registry at " + config.get(AppSetting.SCHEMA_REGISTRY_URL)
                     .replaceAll("//[^/@]*@", "//[redacted]@") + " is unreachable: " + e.getMessage()));
+        }
+        try {
+            new TopologySerdes(registry).resolveOutputSchemas(topology);
+        } catch (RegistryException e) {
+            throw new ConfigException(List.of("the output schemas could not be registered: "
+                    + e.getMessage().replaceAll("//[^/@]*@", "//[redacted]@")));
         }
         http.start();
         streams.start();

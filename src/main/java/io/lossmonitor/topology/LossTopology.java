@@ -59,19 +59,21 @@ public final class LossTopology {
         long skew = config.maxClockSkew().toMillis();
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.INTAKE_ACCOUNTING_STORE), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.AWAITING_SCHEMA_STORE), Serdes.Bytes(), Serdes.ByteArray()));
 
         KStream<String, Intake> predictions = builder
                 .stream(config.predictionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new PayloadTimestampExtractor(serdes.registry(), true, skew))
                         .withName(Names.PREDICTIONS_SOURCE))
                 .process(() -> new PredictionIntakeProcessor(serdes.predictions(), config),
-                        Named.as(Names.DECODE_PREDICTIONS), Names.INTAKE_ACCOUNTING_STORE);
+                        Named.as(Names.DECODE_PREDICTIONS), Names.INTAKE_ACCOUNTING_STORE, Names.AWAITING_SCHEMA_STORE);
         KStream<String, Intake> labels = builder
                 .stream(config.labelsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new PayloadTimestampExtractor(serdes.registry(), false, skew))
                         .withName(Names.LABELS_SOURCE))
                 .process(() -> new LabelIntakeProcessor(serdes.labels(), config),
-                        Named.as(Names.DECODE_LABELS), Names.INTAKE_ACCOUNTING_STORE);
+                        Named.as(Names.DECODE_LABELS), Names.INTAKE_ACCOUNTING_STORE, Names.AWAITING_SCHEMA_STORE);
 
         var intake = predictions.merge(labels, Named.as(Names.MERGE_INTAKE))
                 .split(Named.as(Names.INTAKE_BRANCHES))

@@ -60,6 +60,8 @@ public final class Names {
     public static final String EXPIRY_STORE = "join-expiry-index";
     public static final String JOIN_ACCOUNTING_STORE = "join-accounting";
     public static final String INTAKE_ACCOUNTING_STORE = "intake-accounting";
+    /** Input records set aside while the registry cannot be reached to fetch their schema. */
+    public static final String AWAITING_SCHEMA_STORE = "intake-awaiting-schema";
     /** Cumulative (numerator, denominator) per window key and loss, added and retracted: the metrics' counters. */
     public static final String LOSS_TOTALS_STORE = "loss-totals";
     /** The newest window per window key and size: the metrics' window gauges. */

@@ -13,9 +13,8 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
  *   <li>explicit names for every internal topic and store, enforced at start-up;</li>
  *   <li>anything that still fails in a processor goes to the dead-letter topic (KIP-1034) instead of stopping the
  *       stream; our own processors dead-letter what they can explain first;</li>
- *   <li>{@code task.timeout.ms} of one day, meant to make a record whose schema cannot be fetched wait for the
- *       registry; the KIP-1034 processing handler catches that timeout first, so today such a record is
- *       dead-lettered (issue #9, branch {@code wip/registry-outage});</li>
+ *   <li>{@code task.timeout.ms} of one day: a broker outage shorter than that stalls the tasks instead of killing
+ *       the stream threads (a registry outage never reaches Kafka Streams: the intake sets such records aside);</li>
  *   <li>replication factor 3 and one standby replica for internal topics and state;</li>
  *   <li>RocksDB memory bounded by one shared cache ({@link BoundedRocksDb}).</li>
  * </ul>

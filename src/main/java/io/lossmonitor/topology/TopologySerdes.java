@@ -6,6 +6,7 @@ import io.lossmonitor.events.PredictionEvent;
 import io.lossmonitor.events.PredictionReader;
 import io.lossmonitor.registry.AvroDeserializer;
 import io.lossmonitor.registry.AvroSerde;
+import io.lossmonitor.registry.AvroSerializer;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.schema.LossWindow;
 import io.lossmonitor.schema.ModelSpec;
@@ -43,5 +44,18 @@ public final class TopologySerdes {
 
     public Serde<LossWindow> lossWindows() {
         return AvroSerde.specific(registry, LossWindow.class, false);
+    }
+
+    /**
+     * Registers (or looks up, as configured) the schemas of the topology's output topics now, so that their ids are
+     * cached: a registry outage later then delays only records with schemas never seen, never the output.
+     *
+     * @throws io.lossmonitor.registry.RegistryException when the registry cannot be reached or refuses a schema
+     */
+    public void resolveOutputSchemas(TopologyConfig config) {
+        AvroSerializer<ScoredEvent> scored = new AvroSerializer<>(registry, false);
+        scored.resolve(config.scoredEventsTopic(), ScoredEvent.getClassSchema());
+        AvroSerializer<LossWindow> windows = new AvroSerializer<>(registry, false);
+        windows.resolve(config.lossWindowsTopic(), LossWindow.getClassSchema());
     }
 }

@@ -95,13 +95,19 @@ class StoreMetricsTest {
         join.put(Accounting.key(Accounting.LABELS, "m", Accounting.DELAY_BUCKET + 0), 2L);
         join.put(Accounting.key(Accounting.LABELS, "m", Accounting.DELAY_BUCKET + 2), 5L);
         join.put(Accounting.key(Accounting.LABELS, "m", Accounting.DELAY_SUM_MS), 150_500L);
-        Map<Object, Object> intake = Map.of(Accounting.key(Accounting.PREDICTIONS, "", Accounting.INVALID), 4L);
+        Map<Object, Object> intake = Map.of(Accounting.key(Accounting.PREDICTIONS, "", Accounting.INVALID), 4L,
+                Accounting.key(Accounting.LABELS, "", Accounting.AWAITING_SCHEMA), 6L);
         stores.put(Names.JOIN_ACCOUNTING_STORE, join);
         stores.put(Names.INTAKE_ACCOUNTING_STORE, intake);
         List<Sample> samples = scrape(20, null);
         assertThat(PrometheusText.sum(samples, "lossmon_predictions_total", Map.of("model", "m", "outcome", "scored"))).isEqualTo(7);
         assertThat(PrometheusText.sum(samples, "lossmon_pending_predictions", Map.of("model", "m"))).isEqualTo(3);
         assertThat(PrometheusText.sum(samples, "lossmon_dead_letters_total", Map.of("input", "predictions"))).isEqualTo(4);
+        // Records waiting for the registry are a gauge per input, present (at 0) for both inputs, never a label outcome.
+        assertThat(PrometheusText.sum(samples, "lossmon_awaiting_schema", Map.of("input", "labels"))).isEqualTo(6);
+        assertThat(samples).anyMatch(x -> x.name().equals("lossmon_awaiting_schema")
+                && x.labels().equals(Map.of("input", "predictions")) && x.value() == 0);
+        assertThat(PrometheusText.sum(samples, "lossmon_labels_total", Map.of("outcome", "awaiting_schema"))).isZero();
         // Buckets are cumulative: le=1 has 2, le=10 still 2, le=60 has 7, and so on to +Inf.
         assertThat(PrometheusText.sum(samples, "lossmon_label_delay_seconds_bucket", Map.of("le", "1.0"))).isEqualTo(2);
         assertThat(PrometheusText.sum(samples, "lossmon_label_delay_seconds_bucket", Map.of("le", "10.0"))).isEqualTo(2);

@@ -1,5 +1,6 @@
 package io.lossmonitor.topology;
 
+import io.lossmonitor.fixtures.NewerProducer;
 import io.lossmonitor.fixtures.SharedRegistry;
 import io.lossmonitor.registry.AvroDeserializer;
 import io.lossmonitor.registry.AvroSerializer;
@@ -54,12 +55,20 @@ final class TopologyHarness implements AutoCloseable {
     private final AvroSerializer<Label> labelSerializer;
 
     TopologyHarness(TopologyConfig config) throws Exception {
+        this(config, SharedRegistry.get().url());
+    }
+
+    /** The application reads the registry at {@code appRegistryUrl}; the test's own producers use the shared one. */
+    TopologyHarness(TopologyConfig config, String appRegistryUrl) throws Exception {
         // Topic names unique per harness: each registers its own subjects on the shared registry.
         String suffix = "-" + UUID.randomUUID().toString().substring(0, 8);
         this.config = config.withTopics("predictions" + suffix, "labels" + suffix, "models" + suffix,
                 "scored-events" + suffix, "late-labels" + suffix, "dead-letters" + suffix, "loss-windows" + suffix);
         this.registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, SharedRegistry.get().url())));
-        Topology topology = LossTopology.build(this.config, new TopologySerdes(registry));
+        RegistryClient appRegistry = appRegistryUrl.equals(SharedRegistry.get().url()) ? registry
+                : new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, appRegistryUrl,
+                        RegistryConfig.MAX_RETRIES, 0, RegistryConfig.RETRIES_WAIT_MS, 10)));
+        Topology topology = LossTopology.build(this.config, new TopologySerdes(appRegistry));
         Properties props = StreamsSettings.defaults("join-test", "unused:9092", this.config);
         props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-ttd").toString());
         driver = new TopologyTestDriver(topology, props, Instant.ofEpochMilli(T0));
@@ -118,6 +127,12 @@ final class TopologyHarness implements AutoCloseable {
 
     byte[] serialize(Prediction p) {
         return predictionSerializer.serialize(config.predictionsTopic(), p);
+    }
+
+    /** {@code p} as a newer producer writes it: a compatible schema with its own id (see {@link NewerProducer}). */
+    byte[] serializeNewer(Prediction p) {
+        return new AvroSerializer<org.apache.avro.generic.GenericRecord>(registry, false)
+                .serialize(config.predictionsTopic(), NewerProducer.upgrade(p, "r-" + p.getPredictionId()));
     }
 
     byte[] serialize(Label l) {

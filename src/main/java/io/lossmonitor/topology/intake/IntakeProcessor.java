@@ -12,35 +12,62 @@ import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.join.JoinInput;
 import io.lossmonitor.topology.join.JoinKeys;
 import io.lossmonitor.topology.score.ModelRules;
-import org.apache.kafka.common.errors.TimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decodes and validates one raw input record. A valid one goes on keyed by (model, prediction id) with its payload
  * timestamp as the record time; anything else becomes a dead letter carrying the original key and value, with the
  * reason, the model if known, and the source topic, partition and offset in headers. Every record is counted.
  *
- * <p>A registry that cannot be reached is not the record's fault: the processor throws Kafka's
- * {@link TimeoutException}, meant to have Kafka Streams retry it (up to {@code task.timeout.ms}). The processing
- * exception handler sees the exception first and dead-letters the record: a known gap (issue #9).
+ * <p>A registry that cannot be reached is not the record's fault, and must not hold up records whose schema is
+ * already known. A record whose schema cannot be fetched is therefore set aside whole in the changelogged
+ * {@value Names#AWAITING_SCHEMA_STORE} store (counted as {@code awaiting_schema}) and the stream goes on; a
+ * wall-clock punctuator retries the set-aside records in the order they were read, with exponential backoff from
+ * {@link #FIRST_RETRY} to {@link #MAX_RETRY}, and processes them exactly as if they had just arrived once the
+ * registry answers. While the registry is known to be down, further records with unknown schemas are set aside
+ * without calling it, so an outage costs the stream thread one failed call per backoff period, not one per record.
+ * A set-aside record reaches the windows late: if the outage outlasts a window's grace its contribution is dropped
+ * by the window (Kafka Streams' dropped-records metric), never by the intake.
  */
 abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, Intake> {
 
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration MAX_RETRY = Duration.ofSeconds(60);
+    /** At most this many set-aside records per punctuation, so a backlog cannot hold the thread past the poll interval. */
+    static final int MAX_RETRIED_PER_PUNCTUATION = 10_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(IntakeProcessor.class);
+
     private final String stream;
+    private final String topic;
     private final AvroDeserializer<T> deserializer;
     private final long maxSkewMs;
     final ModelRules rules;
     private ProcessorContext<String, Intake> context;
     private TimestampedKeyValueStore<String, ModelSpec> specs;
     private Accounting accounting;
+    private KeyValueStore<Bytes, byte[]> awaiting;
+    /** Wall-clock time before which the registry is not called again; 0 while it is believed up. */
+    private long registryRetryAtMs;
+    private long backoffMs = FIRST_RETRY.toMillis();
 
-    IntakeProcessor(String stream, AvroDeserializer<T> deserializer, TopologyConfig config) {
+    IntakeProcessor(String stream, String topic, AvroDeserializer<T> deserializer, TopologyConfig config) {
         this.stream = stream;
+        this.topic = topic;
         this.deserializer = deserializer;
         this.maxSkewMs = config.maxClockSkew().toMillis();
         this.rules = new ModelRules(config.modelSpecs(), config.maxLabelDelay().toMillis(), config.maxScores());
@@ -51,57 +78,107 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
         this.context = context;
         this.specs = context.getStateStore(Names.MODEL_SPECS_STORE);
         this.accounting = new Accounting(context.getStateStore(Names.INTAKE_ACCOUNTING_STORE));
+        this.awaiting = context.getStateStore(Names.AWAITING_SCHEMA_STORE);
+        // Also picks up, after a restart, whatever was set aside before it.
+        context.schedule(FIRST_RETRY, PunctuationType.WALL_CLOCK_TIME, this::retryAwaiting);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(null);
-        if (record.value() == null) {
-            deadLetter(record, InvalidEventException.NULL_VALUE, "record has no value", null);
+        Source source = Source.of(context.recordMetadata());
+        boolean registryDown = context.currentSystemTimeMs() < registryRetryAtMs;
+        if (registryDown && !deserializer.knowsSchemaOf(record.value()) || !handle(record, source)) {
+            awaiting.put(AwaitingSchema.key(source), AwaitingSchema.value(record));
+            accounting.increment(stream, Accounting.UNKNOWN_MODEL, Accounting.AWAITING_SCHEMA);
+        }
+    }
+
+    /** Retries the records set aside for the registry, oldest first, until one still cannot be decoded. */
+    private void retryAwaiting(long now) {
+        if (now < registryRetryAtMs) {
             return;
+        }
+        Bytes[] range = AwaitingSchema.range(topic);
+        List<Bytes> done = new ArrayList<>();
+        boolean registryUp = true;
+        try (KeyValueIterator<Bytes, byte[]> it = awaiting.range(range[0], range[1])) {
+            while (it.hasNext() && done.size() < MAX_RETRIED_PER_PUNCTUATION) {
+                KeyValue<Bytes, byte[]> entry = it.next();
+                if (!handle(AwaitingSchema.record(entry.value), AwaitingSchema.source(entry.key))) {
+                    registryUp = false;
+                    break;
+                }
+                done.add(entry.key);
+            }
+        }
+        for (Bytes key : done) {
+            awaiting.delete(key);
+        }
+        if (!done.isEmpty()) {
+            accounting.add(stream, Accounting.UNKNOWN_MODEL, Accounting.AWAITING_SCHEMA, -done.size());
+        }
+        if (registryUp) {
+            registryRetryAtMs = 0;
+            backoffMs = FIRST_RETRY.toMillis();
+        }
+    }
+
+    /**
+     * Decodes, validates and forwards one record, or dead-letters it.
+     *
+     * @return false when the record's schema could not be fetched because the registry is unreachable (nothing was
+     *     forwarded or counted; the caller keeps the record for a retry)
+     */
+    private boolean handle(Record<byte[], byte[]> record, Source source) {
+        if (record.value() == null) {
+            deadLetter(record, source, InvalidEventException.NULL_VALUE, "record has no value", null);
+            return true;
         }
         T event;
         try {
-            event = deserializer.deserialize(topic, record.value());
+            event = deserializer.deserialize(source.topic(), record.value());
         } catch (RegistryException e) {
             if (e.isRetriable()) {
-                throw new TimeoutException("schema registry unreachable while decoding " + topic + ": " + e.getMessage(), e);
+                long now = context.currentSystemTimeMs();
+                registryRetryAtMs = now + backoffMs;
+                backoffMs = Math.min(backoffMs * 2, MAX_RETRY.toMillis());
+                LOG.warn("schema registry unreachable while decoding {}; records with unknown schemas wait for it"
+                        + " (next try in {} ms): {}", source.topic(), registryRetryAtMs - now, e.getMessage());
+                return false;
             }
-            deadLetter(record, InvalidEventException.UNDESERIALIZABLE, e.getMessage(), null);
-            return;
+            deadLetter(record, source, InvalidEventException.UNDESERIALIZABLE, e.getMessage(), null);
+            return true;
         } catch (RuntimeException e) {
-            deadLetter(record, InvalidEventException.UNDESERIALIZABLE, e.getMessage(), null);
-            return;
+            deadLetter(record, source, InvalidEventException.UNDESERIALIZABLE, e.getMessage(), null);
+            return true;
         }
         long payloadTime = timestamp(event);
         String model = modelId(event);
         // The extractor already used the payload time unless it was out of range; record.timestamp() is then the
         // record's own time, which is what the range is relative to.
         if (payloadTime < PayloadTimestamps.MIN_VALID_MS || payloadTime > record.timestamp() + maxSkewMs) {
-            deadLetter(record, InvalidEventException.TIMESTAMP_OUT_OF_RANGE, "event timestamp " + payloadTime
+            deadLetter(record, source, InvalidEventException.TIMESTAMP_OUT_OF_RANGE, "event timestamp " + payloadTime
                     + " is before 2000 or more than " + maxSkewMs + " ms ahead of the record's time " + record.timestamp(),
                     model);
-            return;
+            return true;
         }
         try {
             ValueAndTimestamp<ModelSpec> spec = specs.get(model == null ? "" : model);
             validate(event, rules.spec(model, spec == null ? null : spec.value()));
         } catch (InvalidEventException e) {
-            deadLetter(record, e.reason(), e.getMessage(), model);
-            return;
+            deadLetter(record, source, e.reason(), e.getMessage(), model);
+            return true;
         }
-        RecordMetadata meta = context.recordMetadata().orElseThrow();
         context.forward(new Record<>(JoinKeys.of(model, predictionId(event)),
-                (Intake) new Intake.Accepted(input(event, record, meta)), payloadTime, record.headers()));
+                (Intake) new Intake.Accepted(input(event, record, source)), payloadTime, record.headers()));
+        return true;
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, String reason, String message, String model) {
+    private void deadLetter(Record<byte[], byte[]> record, Source source, String reason, String message, String model) {
         accounting.increment(stream, model == null ? Accounting.UNKNOWN_MODEL : model, Accounting.INVALID);
-        RecordMetadata meta = context.recordMetadata().orElse(null);
         context.forward(new Record<>("", (Intake) new Intake.DeadLetter(record.key(), record.value()),
                 Math.max(0, record.timestamp()),
-                DeadLetters.headers(reason, message, model, meta == null ? null : meta.topic(),
-                        meta == null ? -1 : meta.partition(), meta == null ? -1 : meta.offset())));
+                DeadLetters.headers(reason, message, model, source.topic(), source.partition(), source.offset())));
     }
 
     abstract long timestamp(T event);
@@ -113,5 +190,5 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
     /** @throws InvalidEventException when the event cannot be scored */
     abstract void validate(T event, ModelSpec spec);
 
-    abstract JoinInput input(T event, Record<byte[], byte[]> record, RecordMetadata meta);
+    abstract JoinInput input(T event, Record<byte[], byte[]> record, Source source);
 }

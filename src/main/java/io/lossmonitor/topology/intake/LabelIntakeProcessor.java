@@ -7,7 +7,6 @@ import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.join.JoinInput;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Intake of labels: what can be checked without the prediction (ids, finite target, sample weight); the rest is
@@ -17,7 +16,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 public final class LabelIntakeProcessor extends IntakeProcessor<LabelEvent> {
 
     public LabelIntakeProcessor(AvroDeserializer<LabelEvent> deserializer, TopologyConfig config) {
-        super(Accounting.LABELS, deserializer, config);
+        super(Accounting.LABELS, config.labelsTopic(), deserializer, config);
     }
 
     @Override
@@ -41,7 +40,7 @@ public final class LabelIntakeProcessor extends IntakeProcessor<LabelEvent> {
     }
 
     @Override
-    JoinInput input(LabelEvent event, Record<byte[], byte[]> record, RecordMetadata meta) {
-        return new JoinInput.LabelInput(event, record.key(), record.value(), meta.topic(), meta.partition(), meta.offset());
+    JoinInput input(LabelEvent event, Record<byte[], byte[]> record, Source source) {
+        return new JoinInput.LabelInput(event, record.key(), record.value(), source.topic(), source.partition(), source.offset());
     }
 }

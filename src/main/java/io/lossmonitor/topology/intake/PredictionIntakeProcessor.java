@@ -7,13 +7,12 @@ import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.join.JoinInput;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /** Intake of predictions: decoded into primitive arrays and checked against the model's rule. */
 public final class PredictionIntakeProcessor extends IntakeProcessor<PredictionEvent> {
 
     public PredictionIntakeProcessor(AvroDeserializer<PredictionEvent> deserializer, TopologyConfig config) {
-        super(Accounting.PREDICTIONS, deserializer, config);
+        super(Accounting.PREDICTIONS, config.predictionsTopic(), deserializer, config);
     }
 
     @Override
@@ -37,7 +36,7 @@ public final class PredictionIntakeProcessor extends IntakeProcessor<PredictionE
     }
 
     @Override
-    JoinInput input(PredictionEvent event, Record<byte[], byte[]> record, RecordMetadata meta) {
+    JoinInput input(PredictionEvent event, Record<byte[], byte[]> record, Source source) {
         return new JoinInput.PredictionInput(event);
     }
 }

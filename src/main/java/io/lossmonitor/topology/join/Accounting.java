@@ -6,10 +6,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Per-model counts of what happened to every input record, kept in a changelogged store so that they are exact
  * under exactly-once processing and survive restarts. Summed over all tasks they satisfy:
  * <pre>
- *   predictions = scored + expired + pending + invalid + duplicate
- *   labels      = joined + corrected + early_pending + late + invalid + duplicate
+ *   predictions = scored + expired + pending + invalid + duplicate + awaiting_schema
+ *   labels      = joined + corrected + early_pending + late + invalid + duplicate + awaiting_schema
  * </pre>
- * {@code pending} and {@code early_pending} are gauges (current holdings); the rest only grow. {@code early} counts
+ * {@code pending}, {@code early_pending} and {@code awaiting_schema} (records set aside at intake until the registry
+ * answers, counted under the unknown model) are gauges (current holdings); the rest only grow. {@code early} counts
  * labels that had to wait for their prediction (they end up joined or late).
  */
 public final class Accounting {
@@ -29,6 +30,7 @@ public final class Accounting {
     public static final String EVICTED = "evicted";
     public static final String EARLY_PENDING = "early_pending";
     public static final String LATE = "late";
+    public static final String AWAITING_SCHEMA = "awaiting_schema";
 
     /** Upper bounds (seconds) of the label-delay histogram buckets; the last bucket is +Inf. */
     public static final double[] DELAY_BUCKETS = {1, 10, 60, 600, 3600, 21_600, 86_400, 259_200, 604_800};
