@@ -92,6 +92,14 @@ public final class CrossEntropy {
         checkRowBounds(scores, offset);
         switch (space) {
             case LOGITS: {
+                if (smoothing == 0.0 && target >= 0 && target < numClasses && target != ignoreIndex) {
+                    // The common case in one pass: log-sum-exp relative to the target's own logit needs no maximum.
+                    // A non-finite score (NaN) or a loss past exp's range (+inf) takes the general path below.
+                    double tail = KERNELS.targetTail(scores, offset, numClasses, target);
+                    if (tail < Double.POSITIVE_INFINITY) {
+                        return weight(target) * LogMath.log1p(tail);
+                    }
+                }
                 double m = KERNELS.finiteMax(scores, offset, numClasses);
                 if (m != m) {
                     throw firstNonFinite(scores, offset);

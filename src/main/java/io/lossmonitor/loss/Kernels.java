@@ -25,6 +25,13 @@ interface Kernels {
      */
     double tail(double[] x, int off, int n, double m);
 
+    /**
+     * {@code Σ_{c≠t} exp(x_c - x_t)}: cross-entropy at target t is {@code log1p} of it, in one pass and without the
+     * maximum. NaN if any score is not finite; +inf when a term overflows (a loss above ~709, left to the max-based
+     * path). Each term has the precision of exp, and a tiny sum (a confident, correct prediction) keeps its value.
+     */
+    double targetTail(double[] x, int off, int n, int t);
+
     /** {@code Σ w_c (m - x_c)}, with w all ones when null. */
     double shifted(double[] x, int off, int n, double m, double[] w);
 

@@ -56,6 +56,22 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public double targetTail(double[] x, int off, int n, int t) {
+        double xt = x[off + t];
+        double sum = 0.0;
+        for (int c = 0; c < n; c++) {
+            double v = x[off + c];
+            if (!Double.isFinite(v)) {
+                return Double.NaN;
+            }
+            if (c != t) {
+                sum += Math.exp(v - xt);
+            }
+        }
+        return sum;
+    }
+
+    @Override
     public double shifted(double[] x, int off, int n, double m, double[] w) {
         double sum = 0.0;
         for (int c = 0; c < n; c++) {

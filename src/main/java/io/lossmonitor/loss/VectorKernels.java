@@ -14,6 +14,8 @@ final class VectorKernels implements Kernels {
 
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final ScalarKernels SCALAR = ScalarKernels.INSTANCE;
+    /** Shorter rows are cheaper as scalar exps than as one masked vector exp. */
+    private static final int TARGET_TAIL_MIN_LENGTH = 4;
 
     @Override
     public boolean allFinite(double[] x, int off, int n) {
@@ -57,22 +59,24 @@ final class VectorKernels implements Kernels {
         if (n < VECTOR_MIN_LENGTH) {
             return SCALAR.finiteMax(x, off, n);
         }
-        // max propagates NaN and +inf; min catches -inf.
+        // Java's max (NaN-propagating, -0 < +0) costs several instructions per vector; a compare-and-blend is one,
+        // and the finiteness check is one fma (v * 0 + acc turns NaN for any infinite or NaN v).
         DoubleVector hi = DoubleVector.broadcast(S, Double.NEGATIVE_INFINITY);
-        DoubleVector lo = DoubleVector.broadcast(S, Double.POSITIVE_INFINITY);
+        DoubleVector finite = DoubleVector.zero(S);
+        DoubleVector zero = DoubleVector.zero(S);
         int c = 0;
         for (; c <= n - S.length(); c += S.length()) {
             DoubleVector v = DoubleVector.fromArray(S, x, off + c);
-            hi = hi.max(v);
-            lo = lo.min(v);
+            hi = hi.blend(v, v.compare(VectorOperators.GT, hi));
+            finite = v.fma(zero, finite);
         }
         double m = hi.reduceLanes(VectorOperators.MAX);
-        double least = lo.reduceLanes(VectorOperators.MIN);
+        double check = finite.reduceLanes(VectorOperators.ADD);
         for (; c < n; c++) {
             m = Math.max(m, x[off + c]);
-            least = Math.min(least, x[off + c]);
+            check += x[off + c] * 0.0;
         }
-        return Double.isFinite(m) && least > Double.NEGATIVE_INFINITY ? m : Double.NaN;
+        return check == 0.0 ? m : Double.NaN;
     }
 
     @Override
@@ -102,6 +106,44 @@ final class VectorKernels implements Kernels {
             }
         }
         return total + (maxima - 1);
+    }
+
+    @Override
+    public double targetTail(double[] x, int off, int n, int t) {
+        if (n < TARGET_TAIL_MIN_LENGTH) {
+            return SCALAR.targetTail(x, off, n, t);
+        }
+        double xt = x[off + t];
+        DoubleVector sum = DoubleVector.zero(S);
+        // v * 0 + acc stays 0 for finite scores and turns NaN for any infinite or NaN one: the check costs one fma.
+        DoubleVector finite = DoubleVector.zero(S);
+        DoubleVector zero = DoubleVector.zero(S);
+        int targetBlock = t - t % S.length();
+        int c = 0;
+        for (; c <= n - S.length(); c += S.length()) {
+            DoubleVector v = DoubleVector.fromArray(S, x, off + c);
+            finite = v.fma(zero, finite);
+            DoubleVector e = v.sub(xt).lanewise(VectorOperators.EXP);
+            if (c == targetBlock) {
+                // The target's own term, exp(0) = 1, is left out rather than subtracted: a tiny sum keeps its digits.
+                sum = sum.add(e, S.indexInRange(c - t, 1).not());
+            } else {
+                sum = sum.add(e);
+            }
+        }
+        if (c < n) {
+            // The rest of the row as one masked vector (lanes past it read nothing and add nothing): a short row is one
+            // or two vector exps, not a scalar loop of them.
+            VectorMask<Double> lanes = S.indexInRange(c, n);
+            DoubleVector v = DoubleVector.fromArray(S, x, off + c, lanes);
+            finite = v.fma(zero, finite);
+            if (c == targetBlock) {
+                lanes = lanes.andNot(S.indexInRange(c - t, 1));
+            }
+            sum = sum.add(v.sub(xt).lanewise(VectorOperators.EXP), lanes);
+        }
+        double check = finite.reduceLanes(VectorOperators.ADD);
+        return check == 0.0 ? sum.reduceLanes(VectorOperators.ADD) : Double.NaN;
     }
 
     @Override

@@ -20,6 +20,45 @@ class KernelsTest {
     }
 
     @Test
+    void theTargetTailIsTheMaxBasedLogPartitionAndFlagsNonFiniteScores() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int trial = 0; trial < 3000; trial++) {
+            int n = 1 + random.nextInt(300);
+            double scale = random.nextBoolean() ? 10 : 300;
+            double[] x = new double[n + 2];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextDouble(-scale, scale);
+            }
+            int off = 2;
+            int t = random.nextInt(n);
+            if (trial % 3 == 0) {
+                x[off + t] = SCALAR.max(x, off, n) + random.nextDouble(0, 40); // a confident, correct prediction
+            }
+            double m = SCALAR.max(x, off, n);
+            // Cross-entropy two ways: log1p of the target-relative tail, and (m - x_t) + log1p(max-relative tail).
+            double reference = (m - x[off + t]) + Math.log1p(SCALAR.tail(x, off, n, m));
+            for (Kernels k : new Kernels[] {SCALAR, VECTOR}) {
+                double tail = k.targetTail(x, off, n, t);
+                if (Double.isInfinite(tail)) {
+                    assertThat(m - x[off + t]).as("only a loss past exp's range overflows").isGreaterThan(700);
+                    continue;
+                }
+                assertThat(Math.log1p(tail)).isCloseTo(reference, within(1e-13 * Math.max(reference, 1e-300)));
+            }
+            assertThat(VECTOR.targetTail(x, off, n, t))
+                    .isCloseTo(SCALAR.targetTail(x, off, n, t), within(1e-13 * SCALAR.targetTail(x, off, n, t)));
+            double bad = switch (trial % 3) {
+                case 0 -> Double.NaN;
+                case 1 -> Double.NEGATIVE_INFINITY;
+                default -> Double.POSITIVE_INFINITY;
+            };
+            x[off + random.nextInt(n)] = bad;
+            assertThat(SCALAR.targetTail(x, off, n, t)).isNaN();
+            assertThat(VECTOR.targetTail(x, off, n, t)).isNaN();
+        }
+    }
+
+    @Test
     void vectorAndScalarAgreeOnRandomRows() {
         SplittableRandom random = new SplittableRandom(99);
         for (int trial = 0; trial < 2000; trial++) {
