@@ -71,10 +71,25 @@ final class RunCommand implements Callable<Integer> {
         LossMonitorService service;
         try {
             service = new LossMonitorService(ServiceConfig.load(config, System.getenv(), flags), version());
-            service.start();
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("loss-monitor: " + e.getMessage());
             return 2;
+        }
+        try {
+            service.start();
+        } catch (ConfigException e) {
+            service.close();
+            spec.commandLine().getErr().println("loss-monitor: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            // E.g. Kafka refusing the credentials: say what failed at the root, stop what started, exit non-zero.
+            service.close();
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            spec.commandLine().getErr().println("loss-monitor: cannot start: " + root);
+            return 1;
         }
         CountDownLatch stop = new CountDownLatch(1);
         // Handling the signals (instead of relying on shutdown hooks) lets a SIGTERM end in exit status 0.

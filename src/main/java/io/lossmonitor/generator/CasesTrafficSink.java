@@ -22,7 +22,8 @@ import java.util.TreeMap;
 
 /**
  * Writes what the service should report as loss-CLI cases: for each (model, version), one batch case with
- * {@code reduction='mean'} over the events that join, i.e. valid predictions whose newest valid label came within
+ * {@code reduction='mean'} over the events that join, i.e. valid predictions whose newest valid label (by label
+ * timestamp; of equal ones, the last to arrive) came within
  * {@code maxLabelDelay} of the prediction time (duplicates ignored, corrections replacing the first label), scored
  * with the model's default loss; then one per class (id {@code model@version/class}): the events whose target is
  * that class for cross-entropy, that label's column for multi-label BCE. So {@code loss --input cases.jsonl} prints
@@ -53,7 +54,10 @@ public final class CasesTrafficSink implements TrafficSink {
             }
             case LabelRecord l -> {
                 if (l.valid()) {
-                    labels.put(key(l.label().getModelId(), l.label().getPredictionId()), l.label());
+                    // As the join decides: a label replaces the one held unless it is older, so a re-delivered copy
+                    // of the first label arriving after a correction does not undo the correction.
+                    labels.merge(key(l.label().getModelId(), l.label().getPredictionId()), l.label(),
+                            (held, next) -> next.getTimestamp().isBefore(held.getTimestamp()) ? held : next);
                 }
             }
         }

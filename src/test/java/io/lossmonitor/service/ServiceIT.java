@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lossmonitor.cases.LossCase;
 import io.lossmonitor.fixtures.ApicurioRegistry;
 import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.fixtures.ServiceJar;
 import io.lossmonitor.fixtures.Preload;
 import io.lossmonitor.metrics.PrometheusText;
 import io.lossmonitor.metrics.PrometheusText.Sample;
@@ -68,11 +69,7 @@ class ServiceIT {
     }
 
     private Process run(Path log, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow", "--add-modules=jdk.incubator.vector", "-jar", Path.of("target", "loss-monitor.jar").toString(), "run"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = ServiceJar.run(log, args);
         processes.add(p);
         return p;
     }

@@ -1,0 +1,210 @@
+package io.lossmonitor.bench;
+
+import io.lossmonitor.fixtures.ApicurioRegistry;
+import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.registry.AvroDeserializer;
+import io.lossmonitor.registry.AvroSerializer;
+import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.registry.RegistryConfig;
+import io.lossmonitor.schema.Label;
+import io.lossmonitor.schema.OutputKind;
+import io.lossmonitor.schema.Prediction;
+import io.lossmonitor.schema.ScoredEvent;
+import io.lossmonitor.schema.Task;
+import io.lossmonitor.topology.LossTopology;
+import io.lossmonitor.topology.StreamsSettings;
+import io.lossmonitor.topology.TopologyConfig;
+import io.lossmonitor.topology.TopologySerdes;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Open-loop latency from a label's arrival in Kafka to its scored event being readable: predictions and labels are
+ * sent on a fixed schedule (each label 200 ms after its prediction) at a given share of the maximum throughput,
+ * whatever the application's pace; the labels topic stamps records with the broker's append time, and a
+ * {@code read_committed} consumer of {@code scored-events} takes the difference to its own clock on arrival (same
+ * machine, same clock; millisecond resolution). Reported per guarantee (at-least-once; exactly_once_v2 with a
+ * 100 ms commit interval) and load: p50, p99, p99.9 and labels not scored within 30 s. Run:
+ * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.LatencyBenchmark
+ * -Dbench.args="MAX_RECORDS_PER_S"} with the loss-monitor records/s the end-to-end benchmark measured at C = 10.
+ */
+public final class LatencyBenchmark {
+
+    private static final int CLASSES = 10;
+    private static final Duration WARM_UP = Duration.ofSeconds(10);
+    private static final Duration MEASURE = Duration.ofSeconds(30);
+    private static final long LABEL_LAG_MS = 200;
+
+    private LatencyBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        double max = args.length > 0 ? Double.parseDouble(args[0]) : 3000;
+        List<String> results = new ArrayList<>();
+        try (EmbeddedKafka kafka = new EmbeddedKafka(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
+            kafka.start();
+            registryServer.start();
+            RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
+            System.out.printf(Locale.ROOT, "%-16s %6s %10s %9s %9s %9s %9s %9s%n", "guarantee", "load", "records/s",
+                    "labels", "p50 ms", "p99 ms", "p99.9 ms", "unscored");
+            int run = 0;
+            for (String guarantee : List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2)) {
+                for (double load : List.of(0.5, 0.8)) {
+                    double rate = load * max;
+                    long[] latencies = measure(kafka, registry, "lat" + (run++), guarantee, rate);
+                    double[] p = {percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 0.999)};
+                    long unscored = latencies.length == 0 ? -1 : Arrays.stream(latencies).filter(l -> l < 0).count();
+                    System.out.printf(Locale.ROOT, "%-16s %5.0f%% %10.0f %9d %9.0f %9.0f %9.0f %9d%n", guarantee, load * 100, rate,
+                            latencies.length, p[0], p[1], p[2], unscored);
+                    String tag = (guarantee.equals(StreamsConfig.AT_LEAST_ONCE) ? "alos" : "eos") + "_" + Math.round(load * 100);
+                    results.add(String.format(Locale.ROOT, "p50_%s_ms=%.0f p99_%s_ms=%.0f p999_%s_ms=%.0f", tag, p[0], tag, p[1],
+                            tag, p[2]));
+                }
+            }
+        }
+        System.out.println("RESULT " + String.join(" ", results));
+        System.exit(0);
+    }
+
+    /** Latencies in ms of the labels sent during the measurement window; -1 for one not scored within 30 s. */
+    private static long[] measure(EmbeddedKafka kafka, RegistryClient registry, String prefix, String guarantee,
+                                  double recordsPerSecond) throws Exception {
+        TopologyConfig config = TopologyConfig.defaults().withTopics(prefix + "-predictions", prefix + "-labels",
+                prefix + "-models", prefix + "-scored", prefix + "-late", prefix + "-dead", prefix + "-windows");
+        try (var admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(config.predictionsTopic(), 2, (short) 1),
+                    new NewTopic(config.labelsTopic(), 2, (short) 1).configs(Map.of("message.timestamp.type", "LogAppendTime")),
+                    new NewTopic(config.modelsTopic(), 1, (short) 1), new NewTopic(config.scoredEventsTopic(), 1, (short) 1),
+                    new NewTopic(config.lateLabelsTopic(), 1, (short) 1), new NewTopic(config.deadLetterTopic(), 1, (short) 1),
+                    new NewTopic(config.lossWindowsTopic(), 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+        Properties props = StreamsSettings.defaults(prefix, kafka.bootstrapServers(), config);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-latency").toString());
+        TopologySerdes serdes = new TopologySerdes(registry);
+        serdes.resolveOutputSchemas(config);
+        Map<String, Long> labelArrival = new ConcurrentHashMap<>();
+        Map<String, Long> scoredAt = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        try (KafkaStreams streams = new KafkaStreams(LossTopology.build(config, serdes), props)) {
+            streams.start();
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                Thread.sleep(50);
+            }
+            Thread reader = Thread.ofPlatform().name("latency-reader").start(() -> read(kafka, registry, config, scoredAt, stop));
+            List<String> measured = send(kafka, registry, config, recordsPerSecond, labelArrival);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline && !scoredAt.keySet().containsAll(measured)) {
+                Thread.sleep(100);
+            }
+            stop.set(true);
+            reader.join();
+            return measured.stream().mapToLong(id -> scoredAt.containsKey(id) && labelArrival.containsKey(id)
+                    ? Math.max(0, scoredAt.get(id) - labelArrival.get(id)) : -1L).toArray();
+        }
+    }
+
+    /** Sends the schedule; returns the prediction ids whose labels were sent inside the measurement window. */
+    private static List<String> send(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config,
+                                     double recordsPerSecond, Map<String, Long> labelArrival) throws Exception {
+        AvroSerializer<Prediction> predictions = new AvroSerializer<>(registry, false);
+        AvroSerializer<Label> labels = new AvroSerializer<>(registry, false);
+        SplittableRandom random = new SplittableRandom(5);
+        List<String> measured = new ArrayList<>();
+        long pairIntervalNanos = (long) (2e9 / recordsPerSecond);
+        int lagPairs = (int) Math.max(1, LABEL_LAG_MS * 1_000_000 / pairIntervalNanos);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 0,
+                ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            long start = System.nanoTime();
+            long warmUpEnd = start + WARM_UP.toNanos();
+            long end = warmUpEnd + MEASURE.toNanos();
+            for (long k = 0; ; k++) {
+                long due = start + k * pairIntervalNanos;
+                if (due >= end) {
+                    break;
+                }
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                long now = System.currentTimeMillis();
+                String id = "p" + k;
+                double[] logits = random.doubles(CLASSES, -3, 3).toArray();
+                Prediction p = Prediction.newBuilder().setPredictionId(id).setModelId("m").setModelVersion("v1")
+                        .setTimestamp(Instant.ofEpochMilli(now)).setTask(Task.MULTICLASS).setOutput(OutputKind.LOGITS)
+                        .setScores(Arrays.stream(logits).boxed().toList()).build();
+                producer.send(new ProducerRecord<>(config.predictionsTopic(), null, now, id.getBytes(),
+                        predictions.serialize(config.predictionsTopic(), p)));
+                if (k >= lagPairs) {
+                    String labelled = "p" + (k - lagPairs);
+                    Label l = Label.newBuilder().setPredictionId(labelled).setModelId("m").setTimestamp(Instant.ofEpochMilli(now))
+                            .setTarget(random.nextInt(CLASSES)).build();
+                    boolean inWindow = due >= warmUpEnd;
+                    if (inWindow) {
+                        measured.add(labelled);
+                    }
+                    producer.send(new ProducerRecord<>(config.labelsTopic(), null, null, labelled.getBytes(),
+                            labels.serialize(config.labelsTopic(), l)), (metadata, e) -> {
+                                if (e == null) {
+                                    labelArrival.put(labelled, metadata.timestamp());
+                                }
+                            });
+                }
+            }
+        }
+        return measured;
+    }
+
+    private static void read(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, Map<String, Long> scoredAt,
+                             AtomicBoolean stop) {
+        try (KafkaConsumer<String, ScoredEvent> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5),
+                new StringDeserializer(), new AvroDeserializer<>(registry, AvroDeserializer.specificReader(ScoredEvent.class)))) {
+            TopicPartition tp = new TopicPartition(config.scoredEventsTopic(), 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            while (!stop.get()) {
+                for (ConsumerRecord<String, ScoredEvent> r : consumer.poll(Duration.ofMillis(5))) {
+                    scoredAt.putIfAbsent(r.value().getPredictionId(), System.currentTimeMillis());
+                }
+            }
+        }
+    }
+
+    private static double percentile(long[] values, double q) {
+        long[] scored = Arrays.stream(values).filter(v -> v >= 0).sorted().toArray();
+        if (scored.length == 0) {
+            return Double.NaN;
+        }
+        return scored[(int) Math.min(scored.length - 1, Math.ceil(q * scored.length) - 1)];
+    }
+}

@@ -1,0 +1,155 @@
+package io.lossmonitor.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.lossmonitor.config.ServiceConfig;
+import io.lossmonitor.fixtures.ApicurioRegistry;
+import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.generator.KafkaTrafficSink;
+import io.lossmonitor.generator.ModelProfile;
+import io.lossmonitor.generator.Traffic;
+import io.lossmonitor.generator.TrafficConfig;
+import io.lossmonitor.metrics.PrometheusText;
+import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.registry.RegistryConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service on a broker that requires SASL, configured only through the {@code kafka.*} pass-through settings: it
+ * scores with PLAIN and with SCRAM-SHA-256 credentials, never shows the password in its logged configuration, and
+ * with a wrong password its start fails with the authentication error instead of idling.
+ */
+class SaslKafkaIT {
+
+    @RegisterExtension
+    static final EmbeddedKafka KAFKA = EmbeddedKafka.withSasl();
+
+    @RegisterExtension
+    static final ApicurioRegistry REGISTRY = new ApicurioRegistry();
+
+    private static final long T0 = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
+    private static final String SCRAM_USER = "lossmon-scram";
+    private static final String SCRAM_PASSWORD = "scram-Pa55-word";
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void users() throws Exception {
+        try (Admin admin = KAFKA.admin()) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(SCRAM_USER,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), SCRAM_PASSWORD))).all().get();
+        }
+    }
+
+    private static final String[] PASSWORDS = {EmbeddedKafka.PLAIN_PASSWORD, SCRAM_PASSWORD, "not-the-password"};
+
+    private double scored(LossMonitorService service) throws Exception {
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + service.httpPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        return PrometheusText.sum(PrometheusText.parse(metrics.body()), "lossmon_predictions_total", Map.of("outcome", "scored"));
+    }
+
+    private void produce(String prefix, String mechanism, String jaas) throws Exception {
+        Map<String, Object> producer = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                "security.protocol", "SASL_PLAINTEXT", SaslConfigs.SASL_MECHANISM, mechanism, SaslConfigs.SASL_JAAS_CONFIG, jaas));
+        RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
+        try (KafkaTrafficSink sink = new KafkaTrafficSink(producer, registry, prefix + "-predictions", prefix + "-labels")) {
+            // Every prediction labelled, none invalid: 50 predictions, 50 scores.
+            Traffic traffic = new Traffic(new TrafficConfig(3, List.of(ModelProfile.parse("fraud:binary:logits")), 50, 50, T0,
+                    Duration.ofSeconds(1), 0, 0, 0, 0, 0, 0, null));
+            while (traffic.hasNext()) {
+                sink.accept(traffic.next());
+            }
+        }
+    }
+
+    private void scoresWith(String app, String mechanism, String jaas) throws Exception {
+        KAFKA.createTopics(1, app + "-predictions", app + "-labels", app + "-models", app + "-scored-events",
+                app + "-late-labels", app + "-dead-letters", app + "-loss-windows");
+        try (LossMonitorService service = start(app, mechanism, jaas)) {
+            await(mechanism + " client RUNNING").atMost(Duration.ofMinutes(2)).until(() -> service.state() == KafkaStreams.State.RUNNING);
+            produce(app, mechanism, jaas);
+            await(mechanism + " scores").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> scored(service) == 50);
+        }
+    }
+
+    private LossMonitorService start(String app, String mechanism, String jaas) throws Exception {
+        ServiceConfig config = ServiceConfig.load(null, Map.of(), settings(app, mechanism, jaas));
+        assertThat(config.describe()).doesNotContain(PASSWORDS).contains("kafka.sasl.jaas.config = [redacted]");
+        LossMonitorService service = new LossMonitorService(config, "test");
+        service.start();
+        return service;
+    }
+
+    private Map<String, String> settings(String app, String mechanism, String jaas) {
+        Map<String, String> settings = new HashMap<>(Map.of(
+                "lossmonitor.bootstrap-servers", KAFKA.bootstrapServers(),
+                "lossmonitor.schema-registry-url", REGISTRY.url(),
+                "lossmonitor.application-id", app,
+                "lossmonitor.http.address", "127.0.0.1", "lossmonitor.http.port", "0",
+                "lossmonitor.state-dir", dir.resolve(app).toString(),
+                "lossmonitor.replication-factor", "1", "lossmonitor.standby-replicas", "0",
+                "kafka.security.protocol", "SASL_PLAINTEXT", "kafka.sasl.mechanism", mechanism));
+        settings.put("kafka.sasl.jaas.config", jaas);
+        for (String topic : List.of("predictions", "labels", "models", "scored-events", "late-labels", "dead-letters", "loss-windows")) {
+            settings.put("lossmonitor.topics." + topic, app + "-" + topic);
+        }
+        return settings;
+    }
+
+    @Test
+    void scoresWithPlainCredentials() throws Exception {
+        scoresWith("plain", "PLAIN", EmbeddedKafka.plainLogin(EmbeddedKafka.PLAIN_USER, EmbeddedKafka.PLAIN_PASSWORD));
+    }
+
+    @Test
+    void scoresWithScramCredentials() throws Exception {
+        scoresWith("scram", "SCRAM-SHA-256", EmbeddedKafka.scramLogin(SCRAM_USER, SCRAM_PASSWORD));
+    }
+
+    @Test
+    void aWrongPasswordFailsTheStart() throws Exception {
+        KAFKA.createTopics(1, "denied-predictions", "denied-labels", "denied-models", "denied-scored-events",
+                "denied-late-labels", "denied-dead-letters", "denied-loss-windows");
+        ServiceConfig config = ServiceConfig.load(null, Map.of(), settings("denied", "SCRAM-SHA-256",
+                EmbeddedKafka.scramLogin(SCRAM_USER, "not-the-password")));
+        try (LossMonitorService service = new LossMonitorService(config, "test")) {
+            // The global thread (model specs) authenticates first, inside start(): the start fails, naming the cause.
+            assertThatThrownBy(service::start).satisfies(e -> {
+                Throwable root = e;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                assertThat(root).isInstanceOf(SaslAuthenticationException.class)
+                        .hasMessageContaining("invalid credentials").hasMessageNotContaining("not-the-password");
+            });
+        }
+    }
+}
