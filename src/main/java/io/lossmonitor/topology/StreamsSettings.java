@@ -16,6 +16,9 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
  *   <li>{@code task.timeout.ms} of one day: a broker outage shorter than that stalls the tasks instead of killing
  *       the stream threads (a registry outage never reaches Kafka Streams: the intake sets such records aside);</li>
  *   <li>replication factor 3 and one standby replica for internal topics and state;</li>
+ *   <li>producer {@code linger.ms} 5 instead of Kafka Streams' 100: a label crosses two internal topics before it
+ *       is scored, and at moderate rates each hop would wait out the linger (the label-to-score latency benchmark
+ *       measured p50 117 ms at-least-once with 100); under load, batches fill before the linger ends anyway;</li>
  *   <li>RocksDB memory bounded by one shared cache ({@link BoundedRocksDb}).</li>
  * </ul>
  */
@@ -37,6 +40,7 @@ public final class StreamsSettings {
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
         p.put(StreamsConfig.TASK_TIMEOUT_MS_CONFIG, 24L * 3600 * 1000);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDb.class);
         return p;
     }
