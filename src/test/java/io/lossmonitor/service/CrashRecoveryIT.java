@@ -45,10 +45,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -148,7 +148,7 @@ class CrashRecoveryIT {
 
     /** The record count of a non-transactional topic: the sum of its partitions' end offsets. */
     private static long recordsIn(String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+        try (Admin admin = KAFKA.admin()) {
             var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             partitions.forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
@@ -256,6 +256,13 @@ class CrashRecoveryIT {
         assertThat(events).hasSize((int) (scored + 2 * corrected));
         assertThat(net).hasSize((int) scored);
         assertThat(net.values()).allMatch(v -> v == 1);
+        // The other outputs hold exactly what the books say: nothing written twice across the failures.
+        long invalid = Math.round(sum(all, "lossmon_predictions_total", "outcome", "invalid")
+                + sum(all, "lossmon_labels_total", "outcome", "invalid"));
+        assertThat(invalid).isPositive();
+        assertThat(Topics.readAll(KAFKA, "loss-monitor-dead-letters", new ByteArrayDeserializer())).hasSize((int) invalid);
+        assertThat(Topics.readAll(KAFKA, "late-labels", new ByteArrayDeserializer()))
+                .hasSize((int) Math.round(sum(all, "lossmon_labels_total", "outcome", "late")));
 
         // Every window of every key equals the loss CLI's batch result, on the topic and in the stores. The windows
         // are a repartition downstream of the join: their last updates may still be on their way.
