@@ -88,7 +88,9 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
         Source source = Source.of(context.recordMetadata());
         boolean registryDown = context.currentSystemTimeMs() < registryRetryAtMs;
         if (registryDown && !deserializer.knowsSchemaOf(record.value()) || !handle(record, source)) {
-            awaiting.put(AwaitingSchema.key(source), AwaitingSchema.value(record));
+            // Keyed under the configured topic, the range the retry punctuator scans, whatever the metadata says.
+            awaiting.put(AwaitingSchema.key(new Source(topic, source.partition(), source.offset())),
+                    AwaitingSchema.value(record));
             accounting.increment(stream, Accounting.UNKNOWN_MODEL, Accounting.AWAITING_SCHEMA);
         }
     }
