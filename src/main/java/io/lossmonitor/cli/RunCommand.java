@@ -68,22 +68,17 @@ final class RunCommand implements Callable<Integer> {
         flag(flags, AppSetting.STATE_DIR, stateDir);
         flag(flags, AppSetting.APPLICATION_ID, applicationId);
         flag(flags, AppSetting.APPLICATION_SERVER, applicationServer);
-        LossMonitorService service;
+        LossMonitorService service = null;
         try {
             service = new LossMonitorService(ServiceConfig.load(config, System.getenv(), flags), version());
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println("loss-monitor: " + e.getMessage());
-            return 2;
-        }
-        try {
             service.start();
         } catch (ConfigException e) {
-            service.close();
+            close(service);
             spec.commandLine().getErr().println("loss-monitor: " + e.getMessage());
             return 2;
         } catch (RuntimeException e) {
             // E.g. Kafka refusing the credentials: say what failed at the root, stop what started, exit non-zero.
-            service.close();
+            close(service);
             Throwable root = e;
             while (root.getCause() != null) {
                 root = root.getCause();
@@ -99,6 +94,12 @@ final class RunCommand implements Callable<Integer> {
         stop.await();
         service.close();
         return 0;
+    }
+
+    private static void close(LossMonitorService service) {
+        if (service != null) {
+            service.close();
+        }
     }
 
     private static void flag(Map<String, String> flags, AppSetting setting, String value) {

@@ -388,6 +388,11 @@ public final class ServiceConfig {
         if (SECRET.matcher(key).matches()) {
             return "[redacted]";
         }
-        return value.replaceAll("//[^/@\\s]*@", "//[redacted]@");
+        return redactUrls(value);
+    }
+
+    /** {@code text} with the credentials of any URL in it (scheme://user:password@host) replaced. */
+    public static String redactUrls(String text) {
+        return text.replaceAll("//[^/@\\s]*@", "//[redacted]@");
     }
 }

@@ -110,14 +110,14 @@ public final class LossMonitorService implements AutoCloseable {
         try {
             registry.ping();
         } catch (RegistryException e) {
-            throw new ConfigException(List.of("the schema registry at " + config.get(AppSetting.SCHEMA_REGISTRY_URL)
-                    .replaceAll("//[^/@]*@", "//[redacted]@") + " is unreachable: " + e.getMessage()));
+            throw new ConfigException(List.of("the schema registry at "
+                    + ServiceConfig.redactUrls(config.get(AppSetting.SCHEMA_REGISTRY_URL)) + " is unreachable: " + e.getMessage()));
         }
         try {
             new TopologySerdes(registry).resolveOutputSchemas(topology);
         } catch (RegistryException e) {
             throw new ConfigException(List.of("the output schemas could not be registered: "
-                    + e.getMessage().replaceAll("//[^/@]*@", "//[redacted]@")));
+                    + ServiceConfig.redactUrls(e.getMessage())));
         }
         http.start();
         streams.start();

@@ -44,7 +44,7 @@ final class AwaitingSchema {
         byte[] k = key.get();
         int topicLength = k.length - 1 - POSITION_BYTES;
         ByteBuffer position = ByteBuffer.wrap(k, topicLength + 1, POSITION_BYTES);
-        String topic = topicLength == 0 ? null : new String(k, 0, topicLength, StandardCharsets.UTF_8);
+        String topic = new String(k, 0, topicLength, StandardCharsets.UTF_8);
         return new Source(topic, position.getInt(), position.getLong());
     }
 
@@ -72,6 +72,6 @@ final class AwaitingSchema {
     }
 
     private static byte[] topicBytes(String topic) {
-        return topic == null ? new byte[0] : topic.getBytes(StandardCharsets.UTF_8);
+        return topic.getBytes(StandardCharsets.UTF_8);
     }
 }
