@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.lossmonitor.config.ServiceConfig;
 import io.lossmonitor.fixtures.ApicurioRegistry;
 import io.lossmonitor.fixtures.EmbeddedKafka;
+import io.lossmonitor.fixtures.TlsMaterial;
 import io.lossmonitor.generator.KafkaTrafficSink;
 import io.lossmonitor.generator.ModelProfile;
 import io.lossmonitor.generator.Traffic;
@@ -18,11 +19,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
@@ -30,17 +34,22 @@ import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The service on a broker that requires SASL, configured only through the {@code kafka.*} pass-through settings: it
- * scores with PLAIN and with SCRAM-SHA-256 credentials, never shows the password in its logged configuration, and
- * with a wrong password its start fails with the authentication error instead of idling.
+ * scores with PLAIN and with SCRAM-SHA-256 credentials, over plaintext and over TLS (trusting the broker through
+ * {@code kafka.ssl.truststore.*}), never shows a password in its logged configuration; with a wrong password, or a
+ * broker certificate its trust store does not hold, its start fails with that error instead of idling.
  */
 class SaslKafkaIT {
 
@@ -75,9 +84,25 @@ class SaslKafkaIT {
         return PrometheusText.sum(PrometheusText.parse(metrics.body()), "lossmon_predictions_total", Map.of("outcome", "scored"));
     }
 
-    private void produce(String prefix, String mechanism, String jaas) throws Exception {
-        Map<String, Object> producer = new HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                "security.protocol", "SASL_PLAINTEXT", SaslConfigs.SASL_MECHANISM, mechanism, SaslConfigs.SASL_JAAS_CONFIG, jaas));
+    /** The client settings (without the {@code kafka.} prefix) of a protocol, a mechanism and a login. */
+    private static Map<String, String> client(String protocol, String mechanism, String jaas, Path truststore) {
+        Map<String, String> client = new HashMap<>(Map.of("security.protocol", protocol,
+                SaslConfigs.SASL_MECHANISM, mechanism, SaslConfigs.SASL_JAAS_CONFIG, jaas));
+        if (protocol.equals("SASL_SSL")) {
+            client.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, truststore.toString());
+            client.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+            client.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, TlsMaterial.PASSWORD);
+        }
+        return client;
+    }
+
+    private static String bootstrap(String protocol) {
+        return protocol.equals("SASL_SSL") ? KAFKA.tlsBootstrapServers() : KAFKA.bootstrapServers();
+    }
+
+    private void produce(String prefix, String protocol, String mechanism, String jaas) throws Exception {
+        Map<String, Object> producer = new HashMap<>(client(protocol, mechanism, jaas, KAFKA.truststore()));
+        producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(protocol));
         RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
         try (KafkaTrafficSink sink = new KafkaTrafficSink(producer, registry, prefix + "-predictions", prefix + "-labels")) {
             // Every prediction labelled, none invalid: 50 predictions, 50 scores.
@@ -89,57 +114,83 @@ class SaslKafkaIT {
         }
     }
 
-    private void scoresWith(String app, String mechanism, String jaas) throws Exception {
-        KAFKA.createTopics(1, app + "-predictions", app + "-labels", app + "-models", app + "-scored-events",
-                app + "-late-labels", app + "-dead-letters", app + "-loss-windows");
-        try (LossMonitorService service = start(app, mechanism, jaas)) {
+    private void scoresWith(String app, String protocol, String mechanism, String jaas) throws Exception {
+        createTopics(app);
+        try (LossMonitorService service = start(app, protocol, mechanism, jaas)) {
             await(mechanism + " client RUNNING").atMost(Duration.ofMinutes(2)).until(() -> service.state() == KafkaStreams.State.RUNNING);
-            produce(app, mechanism, jaas);
+            produce(app, protocol, mechanism, jaas);
             await(mechanism + " scores").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> scored(service) == 50);
         }
     }
 
-    private LossMonitorService start(String app, String mechanism, String jaas) throws Exception {
-        ServiceConfig config = ServiceConfig.load(null, Map.of(), settings(app, mechanism, jaas));
-        assertThat(config.describe()).doesNotContain(PASSWORDS).contains("kafka.sasl.jaas.config = [redacted]");
+    private static void createTopics(String app) throws Exception {
+        KAFKA.createTopics(1, app + "-predictions", app + "-labels", app + "-models", app + "-scored-events",
+                app + "-late-labels", app + "-dead-letters", app + "-loss-windows");
+    }
+
+    private LossMonitorService start(String app, String protocol, String mechanism, String jaas) throws Exception {
+        ServiceConfig config = ServiceConfig.load(null, Map.of(), settings(app, protocol, mechanism, jaas, KAFKA.truststore()));
+        assertThat(config.describe()).doesNotContain(PASSWORDS).doesNotContain(TlsMaterial.PASSWORD)
+                .contains("kafka.sasl.jaas.config = [redacted]");
         LossMonitorService service = new LossMonitorService(config, "test");
         service.start();
         return service;
     }
 
-    private Map<String, String> settings(String app, String mechanism, String jaas) {
+    private Map<String, String> settings(String app, String protocol, String mechanism, String jaas, Path truststore) {
         Map<String, String> settings = new HashMap<>(Map.of(
-                "lossmonitor.bootstrap-servers", KAFKA.bootstrapServers(),
+                "lossmonitor.bootstrap-servers", bootstrap(protocol),
                 "lossmonitor.schema-registry-url", REGISTRY.url(),
                 "lossmonitor.application-id", app,
                 "lossmonitor.http.address", "127.0.0.1", "lossmonitor.http.port", "0",
                 "lossmonitor.state-dir", dir.resolve(app).toString(),
-                "lossmonitor.replication-factor", "1", "lossmonitor.standby-replicas", "0",
-                "kafka.security.protocol", "SASL_PLAINTEXT", "kafka.sasl.mechanism", mechanism));
-        settings.put("kafka.sasl.jaas.config", jaas);
+                "lossmonitor.replication-factor", "1", "lossmonitor.standby-replicas", "0"));
+        client(protocol, mechanism, jaas, truststore).forEach((k, v) -> settings.put("kafka." + k, v));
         for (String topic : List.of("predictions", "labels", "models", "scored-events", "late-labels", "dead-letters", "loss-windows")) {
             settings.put("lossmonitor.topics." + topic, app + "-" + topic);
         }
         return settings;
     }
 
-    @Test
-    void scoresWithPlainCredentials() throws Exception {
-        scoresWith("plain", "PLAIN", EmbeddedKafka.plainLogin(EmbeddedKafka.PLAIN_USER, EmbeddedKafka.PLAIN_PASSWORD));
+    @ParameterizedTest
+    @ValueSource(strings = {"SASL_PLAINTEXT", "SASL_SSL"})
+    void scoresWithPlainCredentials(String protocol) throws Exception {
+        scoresWith("plain-" + protocol.toLowerCase(Locale.ROOT), protocol, "PLAIN",
+                EmbeddedKafka.plainLogin(EmbeddedKafka.PLAIN_USER, EmbeddedKafka.PLAIN_PASSWORD));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"SASL_PLAINTEXT", "SASL_SSL"})
+    void scoresWithScramCredentials(String protocol) throws Exception {
+        scoresWith("scram-" + protocol.toLowerCase(Locale.ROOT), protocol, "SCRAM-SHA-256",
+                EmbeddedKafka.scramLogin(SCRAM_USER, SCRAM_PASSWORD));
     }
 
     @Test
-    void scoresWithScramCredentials() throws Exception {
-        scoresWith("scram", "SCRAM-SHA-256", EmbeddedKafka.scramLogin(SCRAM_USER, SCRAM_PASSWORD));
+    void aBrokerCertificateOutsideTheTrustStoreFailsTheStart() throws Exception {
+        createTopics("untrusted");
+        // A trust store that holds some other certificate for localhost, not the broker's.
+        TlsMaterial other = TlsMaterial.create(Files.createDirectories(dir.resolve("other-ca")));
+        ServiceConfig config = ServiceConfig.load(null, Map.of(), settings("untrusted", "SASL_SSL", "SCRAM-SHA-256",
+                EmbeddedKafka.scramLogin(SCRAM_USER, SCRAM_PASSWORD), other.truststore()));
+        try (LossMonitorService service = new LossMonitorService(config, "test")) {
+            assertThatThrownBy(service::start).satisfies(e -> {
+                List<Throwable> chain = new ArrayList<>();
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    chain.add(t);
+                }
+                assertThat(chain).anySatisfy(t -> assertThat(t).isInstanceOf(SslAuthenticationException.class));
+                assertThat(chain).anySatisfy(t -> assertThat(t).isInstanceOf(javax.net.ssl.SSLHandshakeException.class));
+            });
+        }
     }
 
     @Test
     void aWrongPasswordFailsTheStart() throws Exception {
-        KAFKA.createTopics(1, "denied-predictions", "denied-labels", "denied-models", "denied-scored-events",
-                "denied-late-labels", "denied-dead-letters", "denied-loss-windows");
-        ServiceConfig config = ServiceConfig.load(null, Map.of(), settings("denied", "SCRAM-SHA-256",
-                EmbeddedKafka.scramLogin(SCRAM_USER, "not-the-password")));
+        createTopics("denied");
+        ServiceConfig config = ServiceConfig.load(null, Map.of(), settings("denied", "SASL_PLAINTEXT", "SCRAM-SHA-256",
+                EmbeddedKafka.scramLogin(SCRAM_USER, "not-the-password"), KAFKA.truststore()));
         try (LossMonitorService service = new LossMonitorService(config, "test")) {
             // The global thread (model specs) authenticates first, inside start(): the start fails, naming the cause.
             assertThatThrownBy(service::start).satisfies(e -> {
