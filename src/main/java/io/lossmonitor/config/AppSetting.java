@@ -29,6 +29,7 @@ public enum AppSetting {
     PARTITIONS("partitions", "0", "Partitions of the internal repartition topics (0: as many as the inputs)."),
     WINDOWS("windows", "1m,1h,1d", "Window sizes, comma-separated."),
     PREDICTION_WINDOW_GRACE("prediction-window-grace", "1h", "Grace of the label-free prediction windows."),
+    WINDOW_FLUSH_INTERVAL("window-flush-interval", "1s", "How often each join task sends its pre-aggregated scores to the windows: the most a window update lags its score."),
     SHUTDOWN_TIMEOUT("shutdown-timeout", "30s", "How long a shutdown waits for Kafka Streams to close."),
     STARTUP_GRACE("startup-grace", "30m", "How long the client may take to first reach RUNNING (restoring state) before /health/live fails."),
     METRICS_MAX_CLASSES("metrics.max-classes", "20", "Class series per model; the rest are folded into class other."),

@@ -263,7 +263,8 @@ public final class ServiceConfig {
                     + " --schema-registry-url): the schema registry of the input topics");
         }
         for (AppSetting s : List.of(AppSetting.MAX_LABEL_DELAY, AppSetting.EARLY_LABEL_TTL, AppSetting.MAX_CLOCK_SKEW,
-                AppSetting.PUNCTUATE_INTERVAL, AppSetting.PREDICTION_WINDOW_GRACE, AppSetting.SHUTDOWN_TIMEOUT,
+                AppSetting.PUNCTUATE_INTERVAL, AppSetting.PREDICTION_WINDOW_GRACE, AppSetting.WINDOW_FLUSH_INTERVAL,
+                AppSetting.SHUTDOWN_TIMEOUT,
                 AppSetting.STARTUP_GRACE)) {
             check(problems, s, () -> duration(s));
         }

@@ -24,6 +24,8 @@ public final class InvalidEventException extends RuntimeException {
     public static final String INVALID_SPEC = "INVALID_SPEC";
     /** A required field is empty (prediction_id, model_id). */
     public static final String MISSING_FIELD = "MISSING_FIELD";
+    /** A model id or version with a control character. */
+    public static final String INVALID_ID = "INVALID_ID";
 
     private final String reason;
 

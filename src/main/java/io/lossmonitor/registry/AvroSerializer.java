@@ -27,6 +27,15 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
     private RegistryClient client;
     private boolean isKey;
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    /**
+     * The last topic and schema instance resolved, and their id: a serializer writes one record class to one topic
+     * almost always, and the client's cache is keyed by the schema's JSON text, which costs more to compute than
+     * the record's encoding.
+     */
+    private volatile Resolved last;
+
+    private record Resolved(String topic, Schema schema, RegistryClient.RegisteredSchema target) {
+    }
 
     /** For Kafka to instantiate by class name; {@link #configure} then builds the registry client. */
     public AvroSerializer() {
@@ -71,7 +80,15 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
         if (client == null) {
             throw new IllegalStateException("AvroSerializer is not configured: call configure() or pass a RegistryClient");
         }
-        RegistryClient.RegisteredSchema target = resolve(topic, data.getSchema());
+        Schema schema = data.getSchema();
+        Resolved cached = last;
+        RegistryClient.RegisteredSchema target;
+        if (cached != null && cached.schema() == schema && java.util.Objects.equals(cached.topic(), topic)) {
+            target = cached.target();
+        } else {
+            target = resolve(topic, schema);
+            last = new Resolved(topic, schema, target);
+        }
         int id = target.id();
         Schema writerSchema = target.schema();
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);

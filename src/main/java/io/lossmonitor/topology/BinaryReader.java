@@ -14,6 +14,11 @@ public final class BinaryReader {
         this.buf = ByteBuffer.wrap(bytes);
     }
 
+    /** The next byte, not consumed. */
+    public int peekByte() {
+        return buf.get(buf.position());
+    }
+
     public int readByte() {
         return buf.get();
     }

@@ -37,12 +37,14 @@ public final class Names {
     public static final String TO_SCORE = "to-score";
     public static final String OBSERVED = "observed";
     public static final String TO_SIGNALS = "to-signals";
-    public static final String SIGNALS_BY_MODEL = "signals-by-model";
-    /** Repartition topic of the label-free windows: signals by (model, version). */
-    public static final String PREDICTION_SIGNALS = "prediction-signals";
-    public static final String TO_WINDOW_CONTRIBUTIONS = "to-window-contributions";
-    /** Repartition topic of the loss windows: contributions by (model, version, class). */
-    public static final String WINDOW_INPUT = "window-input";
+    /** Pre-aggregates a join task's label-free signals per (model, version) and granule; flushes on the wall clock. */
+    public static final String PREDICTION_WINDOW_PARTIALS = "prediction-window-partials";
+    /** Repartition topic of the label-free windows: the join tasks' partials by (model, version). */
+    public static final String PREDICTION_WINDOW_INPUT = "prediction-window-input";
+    /** Pre-aggregates a join task's scores per (model, version, class) and granule; flushes on the wall clock. */
+    public static final String LOSS_WINDOW_PARTIALS = "loss-window-partials";
+    /** Repartition topic of the loss windows: the join tasks' partials by (model, version, class). */
+    public static final String LOSS_WINDOW_INPUT = "loss-window-input";
     public static final String WINDOW_GROUP = "window-group";
     public static final String SIGNALS_GROUP = "signals-group";
     public static final String TO_SCORED_EVENTS = "to-scored-event";
@@ -55,6 +57,9 @@ public final class Names {
     public static final String LOSS_WINDOWS_STORE_PREFIX = "loss-windows-";
     /** Label-free window stores: {@code prediction-windows-1m}, ... */
     public static final String PREDICTION_WINDOWS_STORE_PREFIX = "prediction-windows-";
+    /** The join task's partials, until the next flush: changelogged, so a crash rewinds them with the input. */
+    public static final String LOSS_WINDOW_PARTIALS_STORE = "join-loss-window-partials";
+    public static final String PREDICTION_WINDOW_PARTIALS_STORE = "join-prediction-window-partials";
     public static final String PREDICTIONS_STORE = "join-predictions";
     public static final String EARLY_LABELS_STORE = "join-early-labels";
     public static final String EXPIRY_STORE = "join-expiry-index";

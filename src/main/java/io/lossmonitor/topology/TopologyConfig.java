@@ -22,6 +22,8 @@ import java.util.Map;
  * @param lossWindowsTopic   where every window update is written
  * @param maxPending         most pending predictions one join task holds (0: no limit); beyond it the one with the
  *                           earliest deadline is expired early and counted as evicted
+ * @param windowFlushInterval how often (wall clock) each join task sends what it pre-aggregated to the windows: the
+ *                           most a window update lags its score, and what bounds the window repartition's traffic
  */
 public record TopologyConfig(
         String predictionsTopic,
@@ -40,7 +42,8 @@ public record TopologyConfig(
         java.util.List<Duration> windowSizes,
         Duration predictionGrace,
         String lossWindowsTopic,
-        long maxPending) {
+        long maxPending,
+        Duration windowFlushInterval) {
 
     public static final String PREDICTIONS = "predictions";
     public static final String LABELS = "labels";
@@ -67,7 +70,7 @@ public record TopologyConfig(
         if (predictionGrace.isNegative()) {
             throw new IllegalArgumentException("prediction window grace must not be negative, got " + predictionGrace);
         }
-        for (Duration d : new Duration[] {maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval}) {
+        for (Duration d : new Duration[] {maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, windowFlushInterval}) {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("durations must be positive, got " + d);
             }
@@ -77,44 +80,65 @@ public record TopologyConfig(
         }
     }
 
-    /** The documented defaults: 7-day label delay, 1-hour early-label wait and clock skew, 10-second sweeps. */
+    /**
+     * The time unit the join tasks pre-aggregate in: the greatest common divisor of the window sizes, so that each
+     * granule lies inside one window of every size (windows are aligned to the epoch).
+     */
+    public long windowGranuleMs() {
+        long g = 0;
+        for (Duration size : windowSizes) {
+            g = java.math.BigInteger.valueOf(g).gcd(java.math.BigInteger.valueOf(size.toMillis())).longValue();
+        }
+        return g;
+    }
+
+    /**
+     * The documented defaults: 7-day label delay, 1-hour early-label wait and clock skew, 10-second sweeps, windows
+     * flushed every second.
+     */
     public static TopologyConfig defaults() {
         return new TopologyConfig(PREDICTIONS, LABELS, MODELS, SCORED_EVENTS, LATE_LABELS, DEAD_LETTERS,
                 Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 100_000, 0, Map.of(),
-                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING);
+                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING, Duration.ofSeconds(1));
     }
 
     public TopologyConfig withMaxLabelDelay(Duration delay) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending);
+                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval);
     }
 
     public TopologyConfig withEarlyLabelTtl(Duration ttl) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending);
+                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval);
     }
 
     public TopologyConfig withModelSpecs(Map<String, ModelSpec> specs) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending);
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval);
     }
 
     public TopologyConfig withTopics(String predictions, String labels, String models, String scoredEvents,
                                      String lateLabels, String deadLetters, String lossWindows) {
         return new TopologyConfig(predictions, labels, models, scoredEvents, lateLabels, deadLetters, maxLabelDelay,
                 earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes,
-                predictionGrace, lossWindows, maxPending);
+                predictionGrace, lossWindows, maxPending, windowFlushInterval);
     }
 
     public TopologyConfig withWindowSizes(java.util.List<Duration> sizes) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending);
+                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval);
+    }
+
+    public TopologyConfig withWindowFlushInterval(Duration interval) {
+        return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, interval);
     }
 
     public TopologyConfig withMaxPending(long limit) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit, windowFlushInterval);
     }
 }

@@ -84,6 +84,11 @@ class DeadLetterTopologyTest {
         details.put("TOO_MANY_SCORES", "more than the limit of 100000");
         cases.put("MISSING_FIELD", h.serialize(prediction("m", "v1", "", T0, Task.BINARY, OutputKind.LOGITS, 0.5)));
         details.put("MISSING_FIELD", "prediction_id is empty");
+        // A model id with the join key's separator in it could make two (model, prediction) keys one.
+        cases.put("INVALID_ID", h.serialize(prediction("m\u001fx", "v1", "sep", T0, Task.BINARY, OutputKind.LOGITS, 0.5)));
+        details.put("INVALID_ID", "model_id contains the control character U+001F at index 1");
+        cases.put("INVALID_ID#version", h.serialize(prediction("m", "v\n1", "nl", T0, Task.BINARY, OutputKind.LOGITS, 0.5)));
+        details.put("INVALID_ID#version", "model_version contains the control character U+000A at index 1");
         cases.put("NULL_VALUE", null);
         details.put("NULL_VALUE", "record has no value");
 

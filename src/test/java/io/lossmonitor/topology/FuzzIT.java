@@ -104,7 +104,8 @@ class FuzzIT {
         config = new TopologyConfig(config.predictionsTopic(), config.labelsTopic(), config.modelsTopic(),
                 config.scoredEventsTopic(), config.lateLabelsTopic(), config.deadLetterTopic(), config.maxLabelDelay(),
                 config.earlyLabelTtl(), config.maxClockSkew(), config.punctuateInterval(), 64, 0, config.modelSpecs(),
-                config.windowSizes(), config.predictionGrace(), config.lossWindowsTopic(), config.maxPending());
+                config.windowSizes(), config.predictionGrace(), config.lossWindowsTopic(), config.maxPending(),
+                config.windowFlushInterval());
         KAFKA.createTopics(2, config.predictionsTopic(), config.labelsTopic());
         KAFKA.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
                 config.deadLetterTopic(), config.lossWindowsTopic());

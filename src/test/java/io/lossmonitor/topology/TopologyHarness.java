@@ -68,7 +68,10 @@ final class TopologyHarness implements AutoCloseable {
         RegistryClient appRegistry = appRegistryUrl.equals(SharedRegistry.get().url()) ? registry
                 : new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, appRegistryUrl,
                         RegistryConfig.MAX_RETRIES, 0, RegistryConfig.RETRIES_WAIT_MS, 10)));
-        Topology topology = LossTopology.build(this.config, new TopologySerdes(appRegistry));
+        TopologySerdes serdes = new TopologySerdes(appRegistry);
+        // As the service does at start-up: a later registry outage cannot stop the output.
+        serdes.resolveOutputSchemas(this.config);
+        Topology topology = LossTopology.build(this.config, serdes);
         Properties props = StreamsSettings.defaults("join-test", "unused:9092", this.config);
         props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-ttd").toString());
         driver = new TopologyTestDriver(topology, props, Instant.ofEpochMilli(T0));
@@ -157,6 +160,14 @@ final class TopologyHarness implements AutoCloseable {
 
     static String header(Headers headers, String key) {
         return DeadLetters.get(headers, key);
+    }
+
+    /**
+     * Lets the wall clock run one window flush interval: the join tasks send their pre-aggregated partials on, so
+     * the window stores, the totals and the loss-windows topic include everything piped so far.
+     */
+    void flushWindows() {
+        driver.advanceWallClockTime(config.windowFlushInterval());
     }
 
     /** The accounting summed over every task's stores: (stream, model, outcome) -> count. */

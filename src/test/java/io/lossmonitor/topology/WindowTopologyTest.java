@@ -44,6 +44,7 @@ class WindowTopologyTest {
     }
 
     private WindowAggregate window(String store, WindowKey key, long start) {
+        h.flushWindows();
         WindowStore<String, ValueAndTimestamp<WindowAggregate>> windows = h.driver.getTimestampedWindowStore(store);
         ValueAndTimestamp<WindowAggregate> v = windows.fetch(key.encode(), start);
         return v == null ? null : v.value();
@@ -110,6 +111,7 @@ class WindowTopologyTest {
     @Test
     void everyUpdateReachesTheLossWindowsTopic() {
         pipeFourEvents();
+        h.flushWindows();
         var topic = h.driver.createOutputTopic(h.config.lossWindowsTopic(), new StringDeserializer(),
                 new AvroDeserializer<>(h.registry, AvroDeserializer.specificReader(LossWindow.class)));
         List<LossWindow> updates = topic.readValuesToList();
@@ -162,6 +164,7 @@ class WindowTopologyTest {
         try (TopologyHarness only = new TopologyHarness(TopologyConfig.defaults())) {
             only.pipe(prediction("m", "v1", "e", T0, Task.MULTICLASS, OutputKind.LOGITS, LN2, 0, 0));
             only.pipe(label("m", "e", T0 + 2000, 1));
+            only.flushWindows();
             WindowStore<String, ValueAndTimestamp<WindowAggregate>> store =
                     only.driver.getTimestampedWindowStore(Names.lossWindowStore(Duration.ofMinutes(1)));
             WindowAggregate expected = store.fetch(WindowKey.all("m", "v1").encode(), T0).value();
@@ -201,6 +204,7 @@ class WindowTopologyTest {
         h.pipe(prediction("m", "v1", "a", T0, Task.MULTICLASS, OutputKind.LOGITS, 0, LN3, 0));
         h.pipe(prediction("m", "v1", "a", T0, Task.MULTICLASS, OutputKind.LOGITS, 0, LN3, 0));
         h.pipe(prediction("m", "v1", "b", T0 + 5, Task.MULTICLASS, OutputKind.LOGITS, LN2, 0, 0));
+        h.flushWindows();
         WindowStore<String, ValueAndTimestamp<PredictionWindowAggregate>> store =
                 h.driver.getTimestampedWindowStore(Names.predictionWindowStore(Duration.ofMinutes(1)));
         PredictionWindowAggregate w = store.fetch(WindowKey.all("m", "v1").encode(), T0).value();

@@ -38,23 +38,54 @@ public final class JoinCodecs {
         return serde(JoinCodecs::writeInput, JoinCodecs::readInput);
     }
 
+    /**
+     * First byte of the compact stored form. The earlier form starts with the prediction id's 4-byte length, whose
+     * first byte is 0 (or -1 for null), so a reader tells the two apart.
+     */
+    private static final byte COMPACT_STORED_PREDICTION = 1;
+
+    /**
+     * A stored prediction without its model and prediction ids: the store's key holds them, and
+     * {@link StoredPrediction#withIds} puts them back. Each pending prediction so holds its payload plus its key once
+     * in the store and once in the expiry index.
+     */
     public static Serde<StoredPrediction> storedPrediction() {
         return serde((w, s) -> {
-            writePrediction(w, s.prediction());
+            PredictionEvent p = s.prediction();
+            w.writeByte(COMPACT_STORED_PREDICTION);
+            w.writeString(p.modelVersion()).writeLong(p.timestampMs()).writeByte(p.task().ordinal())
+                    .writeByte(p.output().ordinal()).writeDoubles(p.scores()).writeStringMap(p.segments());
             w.writeLong(s.deadlineMs());
             w.writeBoolean(s.label() != null);
             if (s.label() != null) {
-                writeLabel(w, s.label());
+                LabelEvent l = s.label();
+                w.writeLong(l.timestampMs()).writeInt(l.targetIndex()).writeDoubles(l.targetVector()).writeDouble(l.weight());
                 writeScore(w, s.score());
             }
         }, r -> {
-            PredictionEvent p = readPrediction(r);
+            if (r.peekByte() != COMPACT_STORED_PREDICTION) {
+                return readFullStoredPrediction(r);
+            }
+            r.readByte();
+            PredictionEvent p = new PredictionEvent(null, null, r.readString(), r.readLong(), TASKS[r.readByte()],
+                    OUTPUTS[r.readByte()], r.readDoubles(), r.readStringMap());
             long deadline = r.readLong();
             if (!r.readBoolean()) {
                 return new StoredPrediction(p, deadline, null, null);
             }
-            return new StoredPrediction(p, deadline, readLabel(r), readScore(r));
+            LabelEvent label = new LabelEvent(null, null, r.readLong(), r.readInt(), r.readDoubles(), r.readDouble());
+            return new StoredPrediction(p, deadline, label, readScore(r));
         });
+    }
+
+    /** The form 0.1.0 wrote first, with the ids: such state is still read after an upgrade. */
+    private static StoredPrediction readFullStoredPrediction(BinaryReader r) {
+        PredictionEvent p = readPrediction(r);
+        long deadline = r.readLong();
+        if (!r.readBoolean()) {
+            return new StoredPrediction(p, deadline, null, null);
+        }
+        return new StoredPrediction(p, deadline, readLabel(r), readScore(r));
     }
 
     public static Serde<EarlyLabel> earlyLabel() {

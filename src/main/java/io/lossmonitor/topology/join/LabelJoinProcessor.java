@@ -148,6 +148,12 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         }
     }
 
+    /** The stored prediction of {@code key}, with the ids its stored form leaves to the key. */
+    private StoredPrediction stored(String key) {
+        StoredPrediction stored = predictions.get(key);
+        return stored == null ? null : stored.withIds(key);
+    }
+
     private void pending(String model, int delta) {
         accounting.add(Accounting.PREDICTIONS, model, Accounting.PENDING, delta);
         pending += delta;
@@ -165,7 +171,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
                     continue;
                 }
                 String key = ExpiryIndex.joinKey(entry);
-                StoredPrediction stored = predictions.get(key);
+                StoredPrediction stored = stored(key);
                 if (stored != null && stored.pending() && stored.deadlineMs() == ExpiryIndex.deadline(entry)) {
                     evict(key, stored);
                     accounting.increment(Accounting.PREDICTIONS, stored.prediction().modelId(), Accounting.EVICTED);
@@ -199,7 +205,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
 
     private void onLabel(String key, LabelInput input) {
         LabelEvent label = input.label();
-        StoredPrediction stored = predictions.get(key);
+        StoredPrediction stored = stored(key);
         if (stored == null) {
             holdEarly(key, input);
             return;
@@ -273,7 +279,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             long deadline = ExpiryIndex.deadline(entry.key);
             String key = ExpiryIndex.joinKey(entry.key);
             if (ExpiryIndex.kind(entry.key) == ExpiryIndex.PREDICTION) {
-                StoredPrediction stored = predictions.get(key);
+                StoredPrediction stored = stored(key);
                 if (stored != null && stored.deadlineMs() == deadline) {
                     evict(key, stored);
                 }

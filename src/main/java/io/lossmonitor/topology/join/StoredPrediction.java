@@ -14,4 +14,16 @@ public record StoredPrediction(PredictionEvent prediction, long deadlineMs, Labe
     public boolean pending() {
         return label == null;
     }
+
+    /** This prediction (and its label) with the ids its store key holds and its stored form leaves out. */
+    public StoredPrediction withIds(String joinKey) {
+        String modelId = JoinKeys.modelId(joinKey);
+        String predictionId = JoinKeys.predictionId(joinKey);
+        PredictionEvent p = prediction;
+        PredictionEvent full = new PredictionEvent(predictionId, modelId, p.modelVersion(), p.timestampMs(), p.task(),
+                p.output(), p.scores(), p.segments());
+        LabelEvent l = label == null ? null : new LabelEvent(predictionId, modelId, label.timestampMs(),
+                label.targetIndex(), label.targetVector(), label.weight());
+        return new StoredPrediction(full, deadlineMs, l, score);
+    }
 }

@@ -48,6 +48,8 @@ public final class ModelRules {
     public ScoringRule validate(PredictionEvent p, ModelSpec spec) {
         requireId("prediction_id", p.predictionId());
         requireId("model_id", p.modelId());
+        requirePrintable("model_id", p.modelId());
+        requirePrintable("model_version", p.modelVersion());
         if (p.scores().length > maxScores) {
             throw new InvalidEventException(InvalidEventException.TOO_MANY_SCORES, "prediction has " + p.scores().length
                     + " scores, more than the limit of " + maxScores);
@@ -77,6 +79,7 @@ public final class ModelRules {
     public void validate(LabelEvent label) {
         requireId("prediction_id", label.predictionId());
         requireId("model_id", label.modelId());
+        requirePrintable("model_id", label.modelId());
         if (!label.hasIndexTarget()) {
             double[] t = label.targetVector();
             if (t.length > maxScores) {
@@ -116,6 +119,19 @@ public final class ModelRules {
             throw new InvalidEventException(e.reason(), e.getMessage());
         }
         return (ScoringRule) cached;
+    }
+
+    /**
+     * Model ids and versions become parts of store keys (joined by control characters) and metric labels: one with
+     * a control character could make two keys collide.
+     */
+    private static void requirePrintable(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                throw new InvalidEventException(InvalidEventException.INVALID_ID, String.format(java.util.Locale.ROOT,
+                        "%s contains the control character U+%04X at index %d", field, (int) value.charAt(i), i));
+            }
+        }
     }
 
     private static void requireId(String field, String value) {

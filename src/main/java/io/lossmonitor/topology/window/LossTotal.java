@@ -32,6 +32,18 @@ public final class LossTotal {
         return this;
     }
 
+    /** Adds another total of the same key (a join task's partial); returns this. */
+    public LossTotal merge(LossTotal o) {
+        lossKind = o.lossKind == null ? lossKind : o.lossKind;
+        numerator.merge(o.numerator);
+        denominator.merge(o.denominator);
+        retractedNumerator.merge(o.retractedNumerator);
+        retractedDenominator.merge(o.retractedDenominator);
+        scored += o.scored;
+        retracted += o.retracted;
+        return this;
+    }
+
     public LossKind lossKind() {
         return lossKind;
     }

@@ -30,6 +30,20 @@ public final class PredictionWindowAggregate {
         return this;
     }
 
+    /** Adds another aggregate of the same key and span (a join task's partial); returns this. */
+    public PredictionWindowAggregate merge(PredictionWindowAggregate o) {
+        count += o.count;
+        confidence.merge(o.confidence);
+        entropy.merge(o.entropy);
+        if (o.predicted.length > predicted.length) {
+            predicted = Arrays.copyOf(predicted, o.predicted.length);
+        }
+        for (int c = 0; c < o.predicted.length; c++) {
+            predicted[c] += o.predicted[c];
+        }
+        return this;
+    }
+
     public long count() {
         return count;
     }

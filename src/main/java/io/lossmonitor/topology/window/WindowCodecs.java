@@ -4,7 +4,6 @@ import io.lossmonitor.loss.CompensatedSum;
 import io.lossmonitor.schema.LossKind;
 import io.lossmonitor.topology.BinaryReader;
 import io.lossmonitor.topology.BinaryWriter;
-import io.lossmonitor.topology.score.PredictionSignals;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serde;
@@ -18,59 +17,100 @@ public final class WindowCodecs {
     private WindowCodecs() {
     }
 
-    public static Serde<WindowContribution> contribution() {
-        return serde((w, c) -> w.writeByte(c.lossKind().ordinal()).writeByte(c.sign()).writeDouble(c.numerator())
-                .writeDouble(c.denominator()).writeDoubles(c.labels()).writeDouble(c.labelWeight())
-                .writeDouble(c.confidence()).writeByte(c.correct()).writeDouble(c.entropy()),
-                r -> new WindowContribution(LOSSES[r.readByte()], r.readByte(), r.readDouble(), r.readDouble(),
-                        r.readDoubles(), r.readDouble(), r.readDouble(), r.readByte(), r.readDouble()));
-    }
-
-    public static Serde<PredictionSignals> signals() {
-        return serde((w, s) -> w.writeString(s.modelId()).writeString(s.modelVersion()).writeLong(s.predictionTime())
-                .writeInt(s.classes()).writeInt(s.predictedClass()).writeDouble(s.confidence()).writeDouble(s.entropy()),
-                r -> new PredictionSignals(r.readString(), r.readString(), r.readLong(), r.readInt(), r.readInt(),
-                        r.readDouble(), r.readDouble()));
-    }
-
     /**
      * A window's state: 8-byte counts and 16-byte compensated sums; about 700 bytes plus 8 per class of the
      * label distribution.
      */
     public static Serde<WindowAggregate> aggregate() {
-        return serde((w, a) -> {
-            w.writeByte(a.lossKind == null ? -1 : a.lossKind.ordinal()).writeLong(a.events).writeLong(a.contributing);
-            for (CompensatedSum s : new CompensatedSum[] {a.numerator, a.denominator, a.numeratorSquares,
-                    a.denominatorSquares, a.crossProducts, a.labelWeight, a.entropy}) {
-                write(w, s);
-            }
-            w.writeLong(a.judged).writeLong(a.correct).writeDoubles(a.labels);
+        return serde(WindowCodecs::writeAggregate, WindowCodecs::readAggregate);
+    }
+
+    private static void writeAggregate(BinaryWriter w, WindowAggregate a) {
+        writeAggregateHead(w, a);
+        for (int b = 0; b < WindowAggregate.BINS; b++) {
+            writeBin(w, a, b);
+        }
+    }
+
+    /** Everything but the confidence bins. */
+    private static void writeAggregateHead(BinaryWriter w, WindowAggregate a) {
+        writeLossKind(w, a.lossKind).writeLong(a.events).writeLong(a.contributing);
+        for (CompensatedSum s : new CompensatedSum[] {a.numerator, a.denominator, a.numeratorSquares,
+                a.denominatorSquares, a.crossProducts, a.labelWeight, a.entropy}) {
+            write(w, s);
+        }
+        w.writeLong(a.judged).writeLong(a.correct).writeDoubles(a.labels);
+    }
+
+    private static void writeBin(BinaryWriter w, WindowAggregate a, int b) {
+        w.writeLong(a.binCount[b]).writeLong(a.binCorrect[b]);
+        write(w, a.binConfidence[b]);
+    }
+
+    private static void readBin(BinaryReader r, WindowAggregate a, int b) {
+        a.binCount[b] = r.readLong();
+        a.binCorrect[b] = r.readLong();
+        a.binConfidence[b] = read(r);
+    }
+
+    private static WindowAggregate readAggregate(BinaryReader r) {
+        WindowAggregate a = readAggregateHead(r);
+        for (int b = 0; b < WindowAggregate.BINS; b++) {
+            readBin(r, a, b);
+        }
+        return a;
+    }
+
+    private static WindowAggregate readAggregateHead(BinaryReader r) {
+        WindowAggregate a = new WindowAggregate();
+        a.lossKind = readLossKind(r);
+        a.events = r.readLong();
+        a.contributing = r.readLong();
+        a.numerator = read(r);
+        a.denominator = read(r);
+        a.numeratorSquares = read(r);
+        a.denominatorSquares = read(r);
+        a.crossProducts = read(r);
+        a.labelWeight = read(r);
+        a.entropy = read(r);
+        a.judged = r.readLong();
+        a.correct = r.readLong();
+        a.labels = r.readDoubles();
+        return a;
+    }
+
+    /**
+     * A join task's partial of one window key and granule: the aggregate, then the totals. Written and read on every
+     * event in the join task, so the confidence bins go sparse (a mask, then only the bins used): a partial of a
+     * few events uses one or two of the fifteen.
+     */
+    public static Serde<WindowPartial> partial() {
+        return serde((w, p) -> {
+            WindowAggregate a = p.aggregate();
+            int bins = 0;
             for (int b = 0; b < WindowAggregate.BINS; b++) {
-                w.writeLong(a.binCount[b]).writeLong(a.binCorrect[b]);
-                write(w, a.binConfidence[b]);
+                if (a.binCount[b] != 0 || a.binCorrect[b] != 0 || a.binConfidence[b].high() != 0
+                        || a.binConfidence[b].low() != 0) {
+                    bins |= 1 << b;
+                }
             }
+            writeAggregateHead(w, a);
+            w.writeInt(bins);
+            for (int b = 0; b < WindowAggregate.BINS; b++) {
+                if ((bins & (1 << b)) != 0) {
+                    writeBin(w, a, b);
+                }
+            }
+            writeTotal(w, p.total());
         }, r -> {
-            WindowAggregate a = new WindowAggregate();
-            int kind = r.readByte();
-            a.lossKind = kind < 0 ? null : LOSSES[kind];
-            a.events = r.readLong();
-            a.contributing = r.readLong();
-            a.numerator = read(r);
-            a.denominator = read(r);
-            a.numeratorSquares = read(r);
-            a.denominatorSquares = read(r);
-            a.crossProducts = read(r);
-            a.labelWeight = read(r);
-            a.entropy = read(r);
-            a.judged = r.readLong();
-            a.correct = r.readLong();
-            a.labels = r.readDoubles();
+            WindowAggregate a = readAggregateHead(r);
+            int bins = r.readInt();
             for (int b = 0; b < WindowAggregate.BINS; b++) {
-                a.binCount[b] = r.readLong();
-                a.binCorrect[b] = r.readLong();
-                a.binConfidence[b] = read(r);
+                if ((bins & (1 << b)) != 0) {
+                    readBin(r, a, b);
+                }
             }
-            return a;
+            return new WindowPartial(a, readTotal(r));
         });
     }
 
@@ -97,24 +137,27 @@ public final class WindowCodecs {
     }
 
     public static Serde<LossTotal> total() {
-        return serde((w, t) -> {
-            w.writeByte(t.lossKind == null ? -1 : t.lossKind.ordinal()).writeLong(t.scored).writeLong(t.retracted);
-            write(w, t.numerator);
-            write(w, t.denominator);
-            write(w, t.retractedNumerator);
-            write(w, t.retractedDenominator);
-        }, r -> {
-            LossTotal t = new LossTotal();
-            int kind = r.readByte();
-            t.lossKind = kind < 0 ? null : LOSSES[kind];
-            t.scored = r.readLong();
-            t.retracted = r.readLong();
-            t.numerator = read(r);
-            t.denominator = read(r);
-            t.retractedNumerator = read(r);
-            t.retractedDenominator = read(r);
-            return t;
-        });
+        return serde(WindowCodecs::writeTotal, WindowCodecs::readTotal);
+    }
+
+    private static void writeTotal(BinaryWriter w, LossTotal t) {
+        writeLossKind(w, t.lossKind).writeLong(t.scored).writeLong(t.retracted);
+        write(w, t.numerator);
+        write(w, t.denominator);
+        write(w, t.retractedNumerator);
+        write(w, t.retractedDenominator);
+    }
+
+    private static LossTotal readTotal(BinaryReader r) {
+        LossTotal t = new LossTotal();
+        t.lossKind = readLossKind(r);
+        t.scored = r.readLong();
+        t.retracted = r.readLong();
+        t.numerator = read(r);
+        t.denominator = read(r);
+        t.retractedNumerator = read(r);
+        t.retractedDenominator = read(r);
+        return t;
     }
 
     public static Serde<LatestWindow<WindowAggregate>> latestWindow() {
@@ -131,6 +174,15 @@ public final class WindowCodecs {
                 r -> new LatestWindow<>(r.readLong(), r.readLong(), inner.deserializer().deserialize(null, r.readBytes())));
     }
 
+    private static BinaryWriter writeLossKind(BinaryWriter w, LossKind kind) {
+        return w.writeByte(kind == null ? -1 : kind.ordinal());
+    }
+
+    private static LossKind readLossKind(BinaryReader r) {
+        int kind = r.readByte();
+        return kind < 0 ? null : LOSSES[kind];
+    }
+
     private static void write(BinaryWriter w, CompensatedSum s) {
         w.writeDouble(s.high()).writeDouble(s.low());
     }
@@ -144,7 +196,8 @@ public final class WindowCodecs {
             if (value == null) {
                 return null;
             }
-            BinaryWriter w = new BinaryWriter(256);
+            // A window aggregate is about 700 bytes: start there rather than grow and copy on every write.
+            BinaryWriter w = new BinaryWriter(1024);
             writer.accept(w, value);
             return w.toByteArray();
         }, (topic, bytes) -> bytes == null ? null : reader.apply(new BinaryReader(bytes)));

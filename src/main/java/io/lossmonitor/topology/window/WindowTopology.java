@@ -29,15 +29,17 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Windowed aggregates on prediction time, several sizes at once.
  *
- * <p>Loss windows: each score contributes to its (model, version) key and to one key per class it names; the
- * contributions are repartitioned so each key lives in one task, then aggregated per size into a store named
- * {@code loss-windows-<size>} whose grace is the maximum label delay, so a label days late still updates the window
- * of its prediction. A window store keeps size + grace of windows per key: for 1-minute windows and a 7-day delay,
- * 10,080 windows of ~0.7 KB (plus 8 bytes per class of the label distribution), about 7 MB per key on disk. Every
- * update is written to the loss-windows topic, keyed by window, so compaction keeps the newest.
+ * <p>Loss windows: each score contributes to its (model, version) key and to one key per class it names. The join
+ * task first folds its scores into partials per key and granule of prediction time ({@link PartialAggregator},
+ * store {@code join-loss-window-partials}) and sends them on every {@code window-flush-interval}; the partials are
+ * repartitioned so each key lives in one task, then merged per size into a store named {@code loss-windows-<size>}
+ * whose grace is the maximum label delay, so a label days late still updates the window of its prediction. A window
+ * store keeps size + grace of windows per key: for 1-minute windows and a 7-day delay, 10,080 windows of ~0.7 KB
+ * (plus 8 bytes per class of the label distribution), about 7 MB per key on disk. Every update is written to the
+ * loss-windows topic, keyed by window, so compaction keeps the newest.
  *
- * <p>Label-free windows: every new valid prediction, by (model, version), in {@code prediction-windows-<size>}
- * with a short grace (predictions arrive as they are made).
+ * <p>Label-free windows: every new valid prediction, pre-aggregated the same way by (model, version), in
+ * {@code prediction-windows-<size>} with a short grace (predictions arrive as they are made).
  */
 public final class WindowTopology {
 
@@ -46,22 +48,31 @@ public final class WindowTopology {
 
     public static void addLossWindows(StreamsBuilder builder, KStream<String, Score> scores, TopologyConfig config,
                                       TopologySerdes serdes) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LOSS_WINDOW_PARTIALS_STORE),
+                Serdes.String(), WindowCodecs.partial()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LOSS_TOTALS_STORE),
-                Serdes.String(), WindowCodecs.total()));
+                Serdes.String(), WindowCodecs.total()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LATEST_WINDOWS_STORE),
-                Serdes.String(), WindowCodecs.latestWindow()));
-        KStream<String, WindowContribution> contributions = scores
-                .flatMap((key, score) -> WindowContribution.of(score), Named.as(Names.TO_WINDOW_CONTRIBUTIONS))
-                .repartition(Repartitioned.<String, WindowContribution>as(Names.WINDOW_INPUT)
-                        .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.contribution()));
-        contributions.process(TotalsProcessor::new, Named.as(Names.LOSS_TOTALS), Names.LOSS_TOTALS_STORE);
-        KGroupedStream<String, WindowContribution> grouped =
-                contributions.groupByKey(Grouped.with(Names.WINDOW_GROUP, Serdes.String(), WindowCodecs.contribution()));
+                Serdes.String(), WindowCodecs.latestWindow()).withCachingEnabled());
+        long granule = config.windowGranuleMs();
+        KStream<String, WindowPartial> partials = scores
+                .process(() -> new PartialAggregator<Score, WindowPartial>(Names.LOSS_WINDOW_PARTIALS_STORE, granule,
+                                config.windowFlushInterval(), WindowPartial::new, (score, update) -> {
+                                    for (var c : WindowContribution.of(score)) {
+                                        update.accept(c.key, partial -> partial.apply(c.value));
+                                    }
+                                }),
+                        Named.as(Names.LOSS_WINDOW_PARTIALS), Names.LOSS_WINDOW_PARTIALS_STORE)
+                .repartition(Repartitioned.<String, WindowPartial>as(Names.LOSS_WINDOW_INPUT)
+                        .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.partial()));
+        partials.process(TotalsProcessor::new, Named.as(Names.LOSS_TOTALS), Names.LOSS_TOTALS_STORE);
+        KGroupedStream<String, WindowPartial> grouped =
+                partials.groupByKey(Grouped.with(Names.WINDOW_GROUP, Serdes.String(), WindowCodecs.partial()));
         Duration grace = config.maxLabelDelay();
         for (Duration size : config.windowSizes()) {
             String store = Names.lossWindowStore(size);
             grouped.windowedBy(TimeWindows.ofSizeAndGrace(size, grace))
-                    .aggregate(WindowAggregate::new, (key, contribution, aggregate) -> aggregate.apply(contribution),
+                    .aggregate(WindowAggregate::new, (key, partial, aggregate) -> aggregate.merge(partial.aggregate()),
                             Named.as(store),
                             Materialized.<String, WindowAggregate>as(
                                             Stores.persistentTimestampedWindowStore(store, size.plus(grace), size, false))
@@ -76,19 +87,26 @@ public final class WindowTopology {
     public static void addPredictionWindows(StreamsBuilder builder, KStream<String, PredictionSignals> signals,
                                             TopologyConfig config) {
         builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.PREDICTION_WINDOW_PARTIALS_STORE), Serdes.String(),
+                WindowCodecs.predictionAggregate()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.LATEST_PREDICTION_WINDOWS_STORE), Serdes.String(),
-                WindowCodecs.latestPredictionWindow()));
-        KGroupedStream<String, PredictionSignals> grouped = signals
-                .selectKey((key, s) -> WindowKey.all(s.modelId(), s.modelVersion()).encode(),
-                        Named.as(Names.SIGNALS_BY_MODEL))
-                .repartition(Repartitioned.<String, PredictionSignals>as(Names.PREDICTION_SIGNALS)
-                        .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.signals()))
-                .groupByKey(Grouped.with(Names.SIGNALS_GROUP, Serdes.String(), WindowCodecs.signals()));
+                WindowCodecs.latestPredictionWindow()).withCachingEnabled());
+        KGroupedStream<String, PredictionWindowAggregate> grouped = signals
+                .process(() -> new PartialAggregator<PredictionSignals, PredictionWindowAggregate>(
+                                Names.PREDICTION_WINDOW_PARTIALS_STORE, config.windowGranuleMs(), config.windowFlushInterval(),
+                                PredictionWindowAggregate::new, (s, update) -> update.accept(
+                                        WindowKey.all(s.modelId(), s.modelVersion()).encode(), partial -> partial.apply(s))),
+                        Named.as(Names.PREDICTION_WINDOW_PARTIALS), Names.PREDICTION_WINDOW_PARTIALS_STORE)
+                .repartition(Repartitioned.<String, PredictionWindowAggregate>as(Names.PREDICTION_WINDOW_INPUT)
+                        .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.predictionAggregate()))
+                .groupByKey(Grouped.with(Names.SIGNALS_GROUP, Serdes.String(), WindowCodecs.predictionAggregate()));
         Duration grace = config.predictionGrace();
         for (Duration size : config.windowSizes()) {
             String store = Names.predictionWindowStore(size);
             grouped.windowedBy(TimeWindows.ofSizeAndGrace(size, grace))
-                    .aggregate(PredictionWindowAggregate::new, (key, s, aggregate) -> aggregate.apply(s), Named.as(store),
+                    .aggregate(PredictionWindowAggregate::new, (key, partial, aggregate) -> aggregate.merge(partial),
+                            Named.as(store),
                             Materialized.<String, PredictionWindowAggregate>as(
                                             Stores.persistentTimestampedWindowStore(store, size.plus(grace), size, false))
                                     .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.predictionAggregate()))
@@ -130,7 +148,7 @@ public final class WindowTopology {
     }
 
     /** The all-time totals of each window key, for the counters. */
-    private static final class TotalsProcessor implements Processor<String, WindowContribution, Void, Void> {
+    private static final class TotalsProcessor implements Processor<String, WindowPartial, Void, Void> {
 
         private KeyValueStore<String, LossTotal> totals;
 
@@ -140,9 +158,9 @@ public final class WindowTopology {
         }
 
         @Override
-        public void process(Record<String, WindowContribution> record) {
+        public void process(Record<String, WindowPartial> record) {
             LossTotal total = totals.get(record.key());
-            totals.put(record.key(), (total == null ? new LossTotal() : total).apply(record.value()));
+            totals.put(record.key(), (total == null ? new LossTotal() : total).merge(record.value().total()));
         }
     }
 
