@@ -14,6 +14,29 @@ public final class BinaryReader {
         this.buf = ByteBuffer.wrap(bytes);
     }
 
+    private boolean varintLengths;
+
+    /** From here on, lengths and counts are zig-zag varints: see {@link BinaryWriter#varintLengths()}. */
+    public BinaryReader varintLengths() {
+        varintLengths = true;
+        return this;
+    }
+
+    private int readLength() {
+        if (!varintLengths) {
+            return buf.getInt();
+        }
+        int v = 0;
+        for (int shift = 0; ; shift += 7) {
+            int b = buf.get();
+            v |= (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                break;
+            }
+        }
+        return (v >>> 1) ^ -(v & 1);
+    }
+
     /** The next byte, not consumed. */
     public int peekByte() {
         return buf.get(buf.position());
@@ -40,7 +63,7 @@ public final class BinaryReader {
     }
 
     public String readString() {
-        int n = buf.getInt();
+        int n = readLength();
         if (n < 0) {
             return null;
         }
@@ -50,7 +73,7 @@ public final class BinaryReader {
     }
 
     public byte[] readBytes() {
-        int n = buf.getInt();
+        int n = readLength();
         if (n < 0) {
             return null;
         }
@@ -60,7 +83,7 @@ public final class BinaryReader {
     }
 
     public double[] readDoubles() {
-        int n = buf.getInt();
+        int n = readLength();
         if (n < 0) {
             return null;
         }
@@ -71,7 +94,7 @@ public final class BinaryReader {
     }
 
     public int[] readInts() {
-        int[] out = new int[buf.getInt()];
+        int[] out = new int[readLength()];
         for (int i = 0; i < out.length; i++) {
             out[i] = buf.getInt();
         }
@@ -79,7 +102,7 @@ public final class BinaryReader {
     }
 
     public String[] readStrings() {
-        String[] out = new String[buf.getInt()];
+        String[] out = new String[readLength()];
         for (int i = 0; i < out.length; i++) {
             out[i] = readString();
         }
@@ -87,7 +110,7 @@ public final class BinaryReader {
     }
 
     public Map<String, String> readStringMap() {
-        int n = buf.getInt();
+        int n = readLength();
         if (n == 0) {
             return Map.of();
         }

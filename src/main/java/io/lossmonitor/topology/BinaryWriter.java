@@ -11,6 +11,7 @@ import java.util.Map;
 public final class BinaryWriter {
 
     private ByteBuffer buf;
+    private boolean varintLengths;
 
     public BinaryWriter(int initialCapacity) {
         buf = ByteBuffer.allocate(Math.max(16, initialCapacity));
@@ -23,6 +24,27 @@ public final class BinaryWriter {
             bigger.put(buf);
             buf = bigger;
         }
+    }
+
+    /**
+     * From here on, lengths and counts are written as zig-zag varints (one byte below 64) instead of 4-byte ints:
+     * for stores where every byte per entry counts. The reader must switch at the same point.
+     */
+    public BinaryWriter varintLengths() {
+        varintLengths = true;
+        return this;
+    }
+
+    private BinaryWriter writeLength(int n) {
+        if (!varintLengths) {
+            return writeInt(n);
+        }
+        int v = (n << 1) ^ (n >> 31);
+        while ((v & ~0x7f) != 0) {
+            writeByte((v & 0x7f) | 0x80);
+            v >>>= 7;
+        }
+        return writeByte(v);
     }
 
     public BinaryWriter writeByte(int b) {
@@ -55,10 +77,10 @@ public final class BinaryWriter {
 
     public BinaryWriter writeString(String s) {
         if (s == null) {
-            return writeInt(-1);
+            return writeLength(-1);
         }
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        writeInt(bytes.length);
+        writeLength(bytes.length);
         ensure(bytes.length);
         buf.put(bytes);
         return this;
@@ -66,9 +88,9 @@ public final class BinaryWriter {
 
     public BinaryWriter writeBytes(byte[] bytes) {
         if (bytes == null) {
-            return writeInt(-1);
+            return writeLength(-1);
         }
-        writeInt(bytes.length);
+        writeLength(bytes.length);
         ensure(bytes.length);
         buf.put(bytes);
         return this;
@@ -76,9 +98,9 @@ public final class BinaryWriter {
 
     public BinaryWriter writeDoubles(double[] values) {
         if (values == null) {
-            return writeInt(-1);
+            return writeLength(-1);
         }
-        writeInt(values.length);
+        writeLength(values.length);
         ensure(8 * values.length);
         buf.asDoubleBuffer().put(values);
         buf.position(buf.position() + 8 * values.length);
@@ -86,7 +108,7 @@ public final class BinaryWriter {
     }
 
     public BinaryWriter writeInts(int[] values) {
-        writeInt(values.length);
+        writeLength(values.length);
         ensure(4 * values.length);
         for (int v : values) {
             buf.putInt(v);
@@ -95,7 +117,7 @@ public final class BinaryWriter {
     }
 
     public BinaryWriter writeStrings(String[] values) {
-        writeInt(values.length);
+        writeLength(values.length);
         for (String v : values) {
             writeString(v);
         }
@@ -103,7 +125,7 @@ public final class BinaryWriter {
     }
 
     public BinaryWriter writeStringMap(Map<String, String> map) {
-        writeInt(map.size());
+        writeLength(map.size());
         for (Map.Entry<String, String> e : map.entrySet()) {
             writeString(e.getKey());
             writeString(e.getValue());

@@ -57,9 +57,10 @@ public final class LossTopology {
                 Materialized.<String, ModelSpec>as(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE))
                         .withKeySerde(Serdes.String()).withValueSerde(serdes.modelSpecs()));
         long skew = config.maxClockSkew().toMillis();
-        // Caching on the stores updated per record: a key written many times within a commit interval (an
-        // accounting counter; a prediction joined soon after it arrived) reaches RocksDB and its changelog once, at
-        // the commit, instead of on every update.
+        // Caching on the stores whose keys are updated many times within a commit interval (the accounting
+        // counters; the window partials and totals): such a key reaches RocksDB and its changelog once, at the
+        // commit. Not on the join's own stores: a prediction is written once and its label comes commits later, so
+        // caching them would only add work to each commit, which under exactly-once is what a label waits for.
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.INTAKE_ACCOUNTING_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -128,11 +129,11 @@ public final class LossTopology {
 
     private static void addJoinStores(StreamsBuilder builder) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PREDICTIONS_STORE),
-                Serdes.String(), JoinCodecs.storedPrediction()).withCachingEnabled());
+                Serdes.String(), JoinCodecs.storedPrediction()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.EARLY_LABELS_STORE),
-                Serdes.String(), JoinCodecs.earlyLabel()).withCachingEnabled());
+                Serdes.String(), JoinCodecs.earlyLabel()));
         builder.addStateStore(Stores.<Bytes, byte[]>keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.EXPIRY_STORE),
-                Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
+                Serdes.Bytes(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.JOIN_ACCOUNTING_STORE),
                 Serdes.String(), Serdes.Long()).withCachingEnabled());
     }

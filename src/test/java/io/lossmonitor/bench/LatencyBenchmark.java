@@ -7,6 +7,7 @@ import io.lossmonitor.registry.AvroSerializer;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
 import io.lossmonitor.schema.Label;
+import io.lossmonitor.schema.LossWindow;
 import io.lossmonitor.schema.OutputKind;
 import io.lossmonitor.schema.Prediction;
 import io.lossmonitor.schema.ScoredEvent;
@@ -37,6 +38,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -48,7 +50,10 @@ import org.apache.kafka.streams.StreamsConfig;
  * whatever the application's pace; the labels topic stamps records with the broker's append time, and a
  * {@code read_committed} consumer of {@code scored-events} takes the difference to its own clock on arrival (same
  * machine, same clock; millisecond resolution). Reported per guarantee (at-least-once; exactly_once_v2 with a
- * 100 ms commit interval) and load: p50, p99, p99.9 and labels not scored within 30 s. Run:
+ * 100 ms commit interval) and load: p50, p99, p99.9 and labels not scored within 30 s; and the same percentiles to
+ * the label's window update: the first {@code loss-windows} record (read committed) of its prediction's 1-minute
+ * model window whose event count reaches the label's rank among that window's scores (counts only grow, so this is
+ * when the window includes as many events as had been scored up to this label). Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.LatencyBenchmark
  * -Dbench.args="MAX_RECORDS_PER_S"} with the loss-monitor records/s the end-to-end benchmark measured at C = 10.
  */
@@ -69,20 +74,24 @@ public final class LatencyBenchmark {
             kafka.start();
             registryServer.start();
             RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
-            System.out.printf(Locale.ROOT, "%-16s %6s %10s %9s %9s %9s %9s %9s%n", "guarantee", "load", "records/s",
-                    "labels", "p50 ms", "p99 ms", "p99.9 ms", "unscored");
+            System.out.printf(Locale.ROOT, "%-16s %6s %10s %9s %9s %9s %9s %9s %11s %11s %11s%n", "guarantee", "load",
+                    "records/s", "labels", "p50 ms", "p99 ms", "p99.9 ms", "unscored", "window p50", "window p99",
+                    "window p99.9");
             int run = 0;
             for (String guarantee : List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2)) {
                 for (double load : List.of(0.5, 0.8)) {
                     double rate = load * max;
-                    long[] latencies = measure(kafka, registry, "lat" + (run++), guarantee, rate);
+                    long[][] both = measure(kafka, registry, "lat" + (run++), guarantee, rate);
+                    long[] latencies = both[0];
                     double[] p = {percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 0.999)};
+                    double[] w = {percentile(both[1], 0.50), percentile(both[1], 0.99), percentile(both[1], 0.999)};
                     long unscored = latencies.length == 0 ? -1 : Arrays.stream(latencies).filter(l -> l < 0).count();
-                    System.out.printf(Locale.ROOT, "%-16s %5.0f%% %10.0f %9d %9.0f %9.0f %9.0f %9d%n", guarantee, load * 100, rate,
-                            latencies.length, p[0], p[1], p[2], unscored);
+                    System.out.printf(Locale.ROOT, "%-16s %5.0f%% %10.0f %9d %9.0f %9.0f %9.0f %9d %11.0f %11.0f %11.0f%n",
+                            guarantee, load * 100, rate, latencies.length, p[0], p[1], p[2], unscored, w[0], w[1], w[2]);
                     String tag = (guarantee.equals(StreamsConfig.AT_LEAST_ONCE) ? "alos" : "eos") + "_" + Math.round(load * 100);
-                    results.add(String.format(Locale.ROOT, "p50_%s_ms=%.0f p99_%s_ms=%.0f p999_%s_ms=%.0f", tag, p[0], tag, p[1],
-                            tag, p[2]));
+                    results.add(String.format(Locale.ROOT, "p50_%s_ms=%.0f p99_%s_ms=%.0f p999_%s_ms=%.0f"
+                                    + " p50_window_%s_ms=%.0f p99_window_%s_ms=%.0f", tag, p[0], tag, p[1], tag, p[2],
+                            tag, w[0], tag, w[1]));
                 }
             }
         }
@@ -90,8 +99,11 @@ public final class LatencyBenchmark {
         System.exit(0);
     }
 
-    /** Latencies in ms of the labels sent during the measurement window; -1 for one not scored within 30 s. */
-    private static long[] measure(EmbeddedKafka kafka, RegistryClient registry, String prefix, String guarantee,
+    /**
+     * Latencies in ms of the labels sent during the measurement window, to the scored event and to the window
+     * update; -1 for one not scored (or not in a window update) within 30 s.
+     */
+    private static long[][] measure(EmbeddedKafka kafka, RegistryClient registry, String prefix, String guarantee,
                                   double recordsPerSecond) throws Exception {
         TopologyConfig config = TopologyConfig.defaults().withTopics(prefix + "-predictions", prefix + "-labels",
                 prefix + "-models", prefix + "-scored", prefix + "-late", prefix + "-dead", prefix + "-windows");
@@ -112,28 +124,64 @@ public final class LatencyBenchmark {
         serdes.resolveOutputSchemas(config);
         Map<String, Long> labelArrival = new ConcurrentHashMap<>();
         Map<String, Long> scoredAt = new ConcurrentHashMap<>();
+        Map<String, Long> predictionTime = new ConcurrentHashMap<>();
+        Map<Long, List<long[]>> windowUpdates = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         try (KafkaStreams streams = new KafkaStreams(LossTopology.build(config, serdes), props)) {
             streams.start();
             while (streams.state() != KafkaStreams.State.RUNNING) {
                 Thread.sleep(50);
             }
-            Thread reader = Thread.ofPlatform().name("latency-reader").start(() -> read(kafka, registry, config, scoredAt, stop));
-            List<String> measured = send(kafka, registry, config, recordsPerSecond, labelArrival);
+            Thread reader = Thread.ofPlatform().name("latency-reader")
+                    .start(() -> read(kafka, registry, config, scoredAt, windowUpdates, stop));
+            List<String> measured = send(kafka, registry, config, recordsPerSecond, labelArrival, predictionTime);
             long deadline = System.currentTimeMillis() + 30_000;
             while (System.currentTimeMillis() < deadline && !scoredAt.keySet().containsAll(measured)) {
                 Thread.sleep(100);
             }
+            // The windows trail the scores by up to a flush interval and a commit.
+            Thread.sleep(config.windowFlushInterval().toMillis() + 2_000);
             stop.set(true);
             reader.join();
-            return measured.stream().mapToLong(id -> scoredAt.containsKey(id) && labelArrival.containsKey(id)
-                    ? Math.max(0, scoredAt.get(id) - labelArrival.get(id)) : -1L).toArray();
+            Map<String, Long> windowedAt = windowedAt(scoredAt, predictionTime, windowUpdates);
+            return new long[][] {
+                measured.stream().mapToLong(id -> scoredAt.containsKey(id) && labelArrival.containsKey(id)
+                        ? Math.max(0, scoredAt.get(id) - labelArrival.get(id)) : -1L).toArray(),
+                measured.stream().mapToLong(id -> windowedAt.containsKey(id) && labelArrival.containsKey(id)
+                        ? Math.max(0, windowedAt.get(id) - labelArrival.get(id)) : -1L).toArray()};
         }
+    }
+
+    /**
+     * When each scored label was in its window: the k-th score of a 1-minute window (in the order scores became
+     * readable) is in it at the first update whose event count reaches k.
+     */
+    private static Map<String, Long> windowedAt(Map<String, Long> scoredAt, Map<String, Long> predictionTime,
+                                                Map<Long, List<long[]>> windowUpdates) {
+        Map<Long, List<String>> byWindow = new java.util.HashMap<>();
+        scoredAt.keySet().forEach(id -> byWindow.computeIfAbsent(predictionTime.get(id) / 60_000 * 60_000,
+                k -> new ArrayList<>()).add(id));
+        Map<String, Long> out = new java.util.HashMap<>();
+        byWindow.forEach((start, ids) -> {
+            ids.sort(java.util.Comparator.comparing(scoredAt::get));
+            List<long[]> updates = windowUpdates.getOrDefault(start, List.of());
+            int u = 0;
+            for (int k = 0; k < ids.size(); k++) {
+                while (u < updates.size() && updates.get(u)[0] < k + 1) {
+                    u++;
+                }
+                if (u < updates.size()) {
+                    out.put(ids.get(k), updates.get(u)[1]);
+                }
+            }
+        });
+        return out;
     }
 
     /** Sends the schedule; returns the prediction ids whose labels were sent inside the measurement window. */
     private static List<String> send(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config,
-                                     double recordsPerSecond, Map<String, Long> labelArrival) throws Exception {
+                                     double recordsPerSecond, Map<String, Long> labelArrival,
+                                     Map<String, Long> predictionTime) throws Exception {
         AvroSerializer<Prediction> predictions = new AvroSerializer<>(registry, false);
         AvroSerializer<Label> labels = new AvroSerializer<>(registry, false);
         SplittableRandom random = new SplittableRandom(5);
@@ -157,6 +205,7 @@ public final class LatencyBenchmark {
                 }
                 long now = System.currentTimeMillis();
                 String id = "p" + k;
+                predictionTime.put(id, now);
                 double[] logits = random.doubles(CLASSES, -3, 3).toArray();
                 Prediction p = Prediction.newBuilder().setPredictionId(id).setModelId("m").setModelVersion("v1")
                         .setTimestamp(Instant.ofEpochMilli(now)).setTask(Task.MULTICLASS).setOutput(OutputKind.LOGITS)
@@ -183,18 +232,31 @@ public final class LatencyBenchmark {
         return measured;
     }
 
+    /** Reads scored events and the model's 1-minute window updates (count, arrival) as they become readable. */
     private static void read(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, Map<String, Long> scoredAt,
-                             AtomicBoolean stop) {
-        try (KafkaConsumer<String, ScoredEvent> consumer = new KafkaConsumer<>(Map.of(
+                             Map<Long, List<long[]>> windowUpdates, AtomicBoolean stop) {
+        var scored = new AvroDeserializer<>(registry, AvroDeserializer.specificReader(ScoredEvent.class));
+        var windows = new AvroDeserializer<>(registry, AvroDeserializer.specificReader(LossWindow.class));
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5),
-                new StringDeserializer(), new AvroDeserializer<>(registry, AvroDeserializer.specificReader(ScoredEvent.class)))) {
-            TopicPartition tp = new TopicPartition(config.scoredEventsTopic(), 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = List.of(new TopicPartition(config.scoredEventsTopic(), 0),
+                    new TopicPartition(config.lossWindowsTopic(), 0));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
             while (!stop.get()) {
-                for (ConsumerRecord<String, ScoredEvent> r : consumer.poll(Duration.ofMillis(5))) {
-                    scoredAt.putIfAbsent(r.value().getPredictionId(), System.currentTimeMillis());
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(5))) {
+                    long now = System.currentTimeMillis();
+                    if (r.topic().equals(config.scoredEventsTopic())) {
+                        scoredAt.putIfAbsent(scored.deserialize(r.topic(), r.value()).getPredictionId(), now);
+                        continue;
+                    }
+                    LossWindow w = windows.deserialize(r.topic(), r.value());
+                    if (w.getClassName() == null && w.getWindowSizeMs() == 60_000) {
+                        windowUpdates.computeIfAbsent(w.getWindowStart().toEpochMilli(), k -> new ArrayList<>())
+                                .add(new long[] {w.getEventCount(), now});
+                    }
                 }
             }
         }

@@ -79,6 +79,20 @@ class CrashRecoveryIT {
     private static final long T0 = java.time.LocalDate.now(java.time.ZoneOffset.UTC).atStartOfDay(java.time.ZoneOffset.UTC)
             .toInstant().toEpochMilli();
 
+    /**
+     * {@code -Dsoak.minutes=N}: the soak. The same test and end checks after N minutes of load, with the failure
+     * cycle repeated every five minutes or so (README, Reliability). Unset, the test run's 90 seconds.
+     */
+    private static final int SOAK_MINUTES = Integer.getInteger("soak.minutes", 0);
+
+    /** The instances' logs, kept after the run (the temporary directory is not) for a failure to be read. */
+    private static final Path LOGS = Path.of("target", "it-logs", "CrashRecoveryIT");
+
+    @FunctionalInterface
+    private interface Failure {
+        void run() throws Exception;
+    }
+
     @TempDir
     Path dir;
 
@@ -86,6 +100,16 @@ class CrashRecoveryIT {
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Process> running = new LinkedHashMap<>();
     private int launches;
+
+    @org.junit.jupiter.api.BeforeEach
+    void logs() throws Exception {
+        if (Files.exists(LOGS)) {
+            try (Stream<Path> files = Files.walk(LOGS)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        Files.createDirectories(LOGS);
+    }
 
     @AfterEach
     void stop() throws Exception {
@@ -112,7 +136,7 @@ class CrashRecoveryIT {
                 // A killed member's partitions move after this long rather than the default 45 s.
                 "--set", "kafka.session.timeout.ms=10000",
                 "--set", "lossmonitor.model.ranker.num-classes=10", "--set", "lossmonitor.model.tagger.num-classes=5"));
-        Process p = ServiceJar.run(dir.resolve(name + "-" + (++launches) + ".log"), args.toArray(String[]::new));
+        Process p = ServiceJar.run(LOGS.resolve(name + "-" + (++launches) + ".log"), args.toArray(String[]::new));
         running.put(name, p);
     }
 
@@ -140,8 +164,12 @@ class CrashRecoveryIT {
                 .ignoreExceptions().untilAsserted(() -> {
                     for (String name : running.keySet()) {
                         assertThat(running.get(name).isAlive()).as(name + " is alive").isTrue();
-                        assertThat(PrometheusText.find(scrape(name), "lossmon_streams_state", Map.of("state", "RUNNING")))
-                                .as(name + " RUNNING").isEqualTo(1.0);
+                        List<Sample> samples = scrape(name);
+                        assertThat(PrometheusText.find(samples, "lossmon_streams_state", Map.of("state", "RUNNING")))
+                                .as(() -> name + " RUNNING, but it is " + samples.stream()
+                                        .filter(x -> x.name().equals("lossmon_streams_state") && x.value() == 1.0)
+                                        .map(x -> x.labels().get("state")).toList() + " (log: " + LOGS + ")")
+                                .isEqualTo(1.0);
                     }
                 });
     }
@@ -170,13 +198,17 @@ class CrashRecoveryIT {
         awaitAllRunning();
 
         RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
+        // About 45 predictions (and their labels) a second, all with event times in the first 40 s of the day: every
+        // key has one window per size however long the load lasts.
+        long total = SOAK_MINUTES > 0 ? SOAK_MINUTES * 2_700L : 4_000;
         TrafficConfig traffic = new TrafficConfig(7, List.of(ModelProfile.parse("fraud:binary:logits"),
                 ModelProfile.parse("ranker:multiclass:logits:10"), ModelProfile.parse("tagger:multilabel:probabilities:5")),
-                4000, 100, T0, Duration.ofSeconds(2), 0.05, 0.05, 0.03, 0.03, 0.03, 0.03, null);
+                total, total / 40.0, T0, Duration.ofSeconds(2), 0.05, 0.05, 0.03, 0.03, 0.03, 0.03, null);
         StringWriter cases = new StringWriter();
         AtomicLong predictions = new AtomicLong();
         AtomicLong labels = new AtomicLong();
-        // The load: paced so that it lasts through every failure below (about 90 s for ~9,000 records).
+        // The load: paced (at most 100 records a second) so that it lasts through every failure below: about 90 s
+        // for the 4,000 predictions of a test run, the given minutes in a soak.
         CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
             try (KafkaTrafficSink sink = new KafkaTrafficSink(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                     KAFKA.bootstrapServers()), registry, "predictions", "labels");
@@ -196,23 +228,35 @@ class CrashRecoveryIT {
                 throw new IllegalStateException("the load failed", e);
             }
         });
-        long total = 4000;
-        await().atMost(Duration.ofMinutes(2)).until(() -> predictions.get() >= total / 8);
-        kill("a");
-        await().atMost(Duration.ofMinutes(2)).until(() -> predictions.get() >= total / 4);
-        launch("a");
-        await().atMost(Duration.ofMinutes(2)).until(() -> predictions.get() >= 3 * total / 8);
-        KAFKA.restartBrokers();
-        await().atMost(Duration.ofMinutes(2)).until(() -> predictions.get() >= total / 2);
-        launch("c");
-        await().atMost(Duration.ofMinutes(2)).until(() -> predictions.get() >= 5 * total / 8);
-        kill("b");
-        try (Stream<Path> files = Files.walk(state("b"))) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        // The failures, spread evenly over the load; a soak repeats the cycle (and lets the third instance go again,
+        // killed, so that the next cycle can add it back).
+        List<Failure> cycle = new ArrayList<>(List.of(
+                () -> kill("a"),
+                () -> launch("a"),
+                KAFKA::restartBrokers,
+                () -> launch("c"),
+                () -> {
+                    kill("b");
+                    try (Stream<Path> files = Files.walk(state("b"))) {
+                        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                    assertThat(state("b")).doesNotExist();
+                    launch("b");
+                }));
+        List<Failure> failures = new ArrayList<>(cycle);
+        if (SOAK_MINUTES > 0) {
+            cycle.add(() -> kill("c"));
+            failures.clear();
+            for (int i = 0; i < Math.max(1, SOAK_MINUTES / 5); i++) {
+                failures.addAll(cycle);
+            }
         }
-        assertThat(state("b")).doesNotExist();
-        launch("b");
-        load.get(5, TimeUnit.MINUTES);
+        for (int i = 0; i < failures.size(); i++) {
+            long due = (i + 1) * total / (failures.size() + 3);
+            await().atMost(Duration.ofMinutes(2 + SOAK_MINUTES)).until(() -> predictions.get() >= due);
+            failures.get(i).run();
+        }
+        load.get(5 + SOAK_MINUTES, TimeUnit.MINUTES);
         awaitAllRunning();
 
         // Every input record, accounted for exactly once over the three instances' stores.

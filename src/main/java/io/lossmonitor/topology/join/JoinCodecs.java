@@ -45,14 +45,14 @@ public final class JoinCodecs {
     private static final byte COMPACT_STORED_PREDICTION = 1;
 
     /**
-     * A stored prediction without its model and prediction ids: the store's key holds them, and
-     * {@link StoredPrediction#withIds} puts them back. Each pending prediction so holds its payload plus its key once
+     * A stored prediction without its model and prediction ids (the store's key holds them, and
+     * {@link StoredPrediction#withIds} puts them back) and with varint lengths. Each pending prediction so holds its payload plus its key once
      * in the store and once in the expiry index.
      */
     public static Serde<StoredPrediction> storedPrediction() {
         return serde((w, s) -> {
             PredictionEvent p = s.prediction();
-            w.writeByte(COMPACT_STORED_PREDICTION);
+            w.writeByte(COMPACT_STORED_PREDICTION).varintLengths();
             w.writeString(p.modelVersion()).writeLong(p.timestampMs()).writeByte(p.task().ordinal())
                     .writeByte(p.output().ordinal()).writeDoubles(p.scores()).writeStringMap(p.segments());
             w.writeLong(s.deadlineMs());
@@ -67,6 +67,7 @@ public final class JoinCodecs {
                 return readFullStoredPrediction(r);
             }
             r.readByte();
+            r.varintLengths();
             PredictionEvent p = new PredictionEvent(null, null, r.readString(), r.readLong(), TASKS[r.readByte()],
                     OUTPUTS[r.readByte()], r.readDoubles(), r.readStringMap());
             long deadline = r.readLong();

@@ -45,12 +45,14 @@ class JoinCodecsTest {
     }
 
     @Test
-    void theCompactFormSavesBothIdsAndTheirLengthsLessItsFormatByte() {
+    void theCompactFormSavesBothIdsAndThreeBytesPerLengthLessItsFormatByte() {
         StoredPrediction pending = new StoredPrediction(P, 0, null, null);
         BinaryWriter full = new BinaryWriter(64);
         JoinCodecs.writePrediction(full, P);
         full.writeLong(0).writeBoolean(false);
-        int saved = (4 + "prediction-0042".length()) + (4 + "ranker".length()) - 1;
+        // The ids with their 4-byte lengths; five lengths left (version, scores, segment count, key, value) of one
+        // byte instead of four; one format byte more.
+        int saved = (4 + "prediction-0042".length()) + (4 + "ranker".length()) + 5 * 3 - 1;
         assertThat(SERDE.serializer().serialize("t", pending)).hasSize(full.toByteArray().length - saved);
     }
 
@@ -63,6 +65,21 @@ class JoinCodecsTest {
         assertThat(back.label()).usingRecursiveComparison().isEqualTo(label);
         assertThat(back.score()).usingRecursiveComparison().isEqualTo(score);
         assertThat(back.prediction()).usingRecursiveComparison().isEqualTo(P);
+    }
+
+    @Test
+    void varintLengthsRoundTripNullsAndLongValues() {
+        BinaryWriter w = new BinaryWriter(16).varintLengths();
+        String long300 = "x".repeat(300);
+        w.writeString(null).writeString("").writeString(long300).writeDoubles(new double[70]).writeDoubles(null);
+        io.lossmonitor.topology.BinaryReader r = new io.lossmonitor.topology.BinaryReader(w.toByteArray()).varintLengths();
+        assertThat(r.readString()).isNull();
+        assertThat(r.readString()).isEmpty();
+        assertThat(r.readString()).isEqualTo(long300);
+        assertThat(r.readDoubles()).hasSize(70);
+        assertThat(r.readDoubles()).isNull();
+        // null, 0, 300 (two bytes), 70 (two: zig-zag 140), null: seven length bytes.
+        assertThat(w.toByteArray()).hasSize(7 + 300 + 70 * 8);
     }
 
     @Test
