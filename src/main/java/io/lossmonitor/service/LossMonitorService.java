@@ -63,9 +63,14 @@ public final class LossMonitorService implements AutoCloseable {
             LOG.info("Kafka Streams state {} -> {}", before, now);
         });
         streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("a stream thread died; shutting the client down so that /health/live fails", e);
-            health.onThreadDeath();
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse response = health.onThreadDeath();
+            if (response == StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD) {
+                LOG.error("a stream thread died; replacing it ({} of {} within {})", health.recentReplacements(),
+                        StreamsHealth.MAX_REPLACEMENTS, StreamsHealth.REPLACEMENT_WINDOW, e);
+            } else {
+                LOG.error("a stream thread died again; shutting the client down so that /health/live fails", e);
+            }
+            return response;
         });
         String server = config.get(AppSetting.APPLICATION_SERVER);
         HostInfo self = server.isEmpty() ? new HostInfo("unknown", -1) : HostInfo.buildFromEndpoint(server);

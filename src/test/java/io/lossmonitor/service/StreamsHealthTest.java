@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.streams.KafkaStreams.State;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.junit.jupiter.api.Test;
 
 /** Health through the transitions a Kafka Streams client goes through, with a hand-driven clock. */
@@ -45,6 +46,22 @@ class StreamsHealthTest {
     }
 
     @Test
+    void threadDeathsSpreadOverTimeAreEachReplaced() {
+        health.onStateChange(State.RUNNING);
+        for (int i = 0; i < 2 * StreamsHealth.MAX_REPLACEMENTS; i++) {
+            assertThat(health.onThreadDeath()).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+            // One death every four minutes: never more than three within ten minutes.
+            now.addAndGet(Duration.ofMinutes(4).toMillis());
+        }
+        assertThat(health.live()).isTrue();
+        assertThat(health.recentReplacements()).isEqualTo(3);
+        // Then two at once: the first joins the window's last two (three within ten minutes), the second is one too many.
+        assertThat(health.onThreadDeath()).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+        assertThat(health.onThreadDeath()).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+        assertThat(health.live()).isFalse();
+    }
+
+    @Test
     void errorOrADeadThreadIsNotLive() {
         health.onStateChange(State.RUNNING);
         health.onStateChange(State.PENDING_ERROR);
@@ -54,7 +71,11 @@ class StreamsHealthTest {
 
         StreamsHealth other = new StreamsHealth(Duration.ofMinutes(30), now::get);
         other.onStateChange(State.RUNNING);
-        other.onThreadDeath();
+        for (int i = 0; i < StreamsHealth.MAX_REPLACEMENTS; i++) {
+            assertThat(other.onThreadDeath()).isEqualTo(StreamThreadExceptionResponse.REPLACE_THREAD);
+            assertThat(other.live()).as("a replaced thread keeps the client live").isTrue();
+        }
+        assertThat(other.onThreadDeath()).isEqualTo(StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
         assertThat(other.live()).isFalse();
         assertThat(other.ready()).isFalse();
         assertThat(other.describe()).contains("a stream thread died");
