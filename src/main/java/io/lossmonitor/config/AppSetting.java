@@ -27,6 +27,7 @@ public enum AppSetting {
     MAX_SCORES("max-scores", "100000", "Largest score or target vector accepted."),
     MAX_PENDING_PREDICTIONS("max-pending-predictions", "1000000", "Pending predictions one join task holds (0: no limit); beyond it the oldest is expired early and counted as evicted."),
     PARTITIONS("partitions", "0", "Partitions of the internal repartition topics (0: as many as the inputs)."),
+    INPUTS_KEYED_BY_PREDICTION_ID("inputs-keyed-by-prediction-id", "false", "true: producers key predictions and labels by prediction id (default partitioner, same partition count), so the join reads the inputs without repartitioning them; records elsewhere are dead-lettered (WRONG_PARTITION)."),
     WINDOWS("windows", "1m,1h,1d", "Window sizes, comma-separated."),
     PREDICTION_WINDOW_GRACE("prediction-window-grace", "1h", "Grace of the label-free prediction windows."),
     WINDOW_FLUSH_INTERVAL("window-flush-interval", "1s", "How often each join task sends its pre-aggregated scores to the windows: the most a window update lags its score."),

@@ -274,6 +274,7 @@ public final class ServiceConfig {
                 AppSetting.ROCKSDB_MEMORY_MB, AppSetting.MAX_PENDING_PREDICTIONS)) {
             check(problems, s, () -> integer(s));
         }
+        check(problems, AppSetting.INPUTS_KEYED_BY_PREDICTION_ID, () -> bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID));
         if (problems.isEmpty() && (integer(AppSetting.HTTP_PORT) < 0 || integer(AppSetting.HTTP_PORT) > 65535)) {
             problems.add(AppSetting.HTTP_PORT.key() + " must be a port number 0..65535, got " + get(AppSetting.HTTP_PORT));
         }
@@ -337,6 +338,14 @@ public final class ServiceConfig {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + get(s) + "' is not a whole number");
         }
+    }
+
+    public boolean bool(AppSetting s) {
+        String v = get(s).trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("'" + get(s) + "' is not true or false");
+        }
+        return v.equals("true");
     }
 
     public List<Duration> windows() {

@@ -26,6 +26,11 @@ public final class InvalidEventException extends RuntimeException {
     public static final String MISSING_FIELD = "MISSING_FIELD";
     /** A model id or version with a control character. */
     public static final String INVALID_ID = "INVALID_ID";
+    /**
+     * With inputs read as partitioned (keyed by prediction id): a record outside the partition its prediction id
+     * belongs to, where its prediction or label would never be found.
+     */
+    public static final String WRONG_PARTITION = "WRONG_PARTITION";
 
     private final String reason;
 

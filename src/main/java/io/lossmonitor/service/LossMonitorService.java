@@ -51,9 +51,14 @@ public final class LossMonitorService implements AutoCloseable {
 
     public LossMonitorService(ServiceConfig config, String version) throws IOException {
         this.config = config;
-        this.topology = topologyConfig(config);
+        TopologyConfig topology = topologyConfig(config);
+        Properties properties = streamsProperties(topology);
+        if (config.bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID)) {
+            topology = topology.withInputPartitions(InputTopics.commonPartitionCount(properties, topology));
+        }
+        this.topology = topology;
         this.registry = new RegistryClient(RegistryConfig.from(config.registry()));
-        this.streams = new KafkaStreams(LossTopology.build(topology, new TopologySerdes(registry)), streamsProperties());
+        this.streams = new KafkaStreams(LossTopology.build(topology, new TopologySerdes(registry)), properties);
         this.metrics = new ServiceMetrics(new StoreMetrics(this::forEachLocal, config.integer(AppSetting.METRICS_MAX_CLASSES),
                 config.pattern(AppSetting.METRICS_MODELS_ALLOW), config.pattern(AppSetting.METRICS_MODELS_DENY)), version);
         this.health = new StreamsHealth(config.duration(AppSetting.STARTUP_GRACE), System::currentTimeMillis);
@@ -78,7 +83,11 @@ public final class LossMonitorService implements AutoCloseable {
                 () -> streams, health, topology.windowSizes(), self, config.integer(AppSetting.QUERY_MAX_WINDOWS));
     }
 
-    /** The topology settings from the service settings. */
+    /**
+     * The topology settings from the service settings, with the inputs repartitioned: reading them as partitioned
+     * ({@link AppSetting#INPUTS_KEYED_BY_PREDICTION_ID}) needs their partition count, which the service asks the
+     * cluster for.
+     */
     public static TopologyConfig topologyConfig(ServiceConfig c) {
         return new TopologyConfig(c.get(AppSetting.PREDICTIONS_TOPIC), c.get(AppSetting.LABELS_TOPIC),
                 c.get(AppSetting.MODELS_TOPIC), c.get(AppSetting.SCORED_EVENTS_TOPIC), c.get(AppSetting.LATE_LABELS_TOPIC),
@@ -87,10 +96,10 @@ public final class LossMonitorService implements AutoCloseable {
                 c.duration(AppSetting.PUNCTUATE_INTERVAL), c.integer(AppSetting.MAX_SCORES), c.integer(AppSetting.PARTITIONS),
                 c.modelSpecs(), c.windows(), c.duration(AppSetting.PREDICTION_WINDOW_GRACE),
                 c.get(AppSetting.LOSS_WINDOWS_TOPIC), c.integer(AppSetting.MAX_PENDING_PREDICTIONS),
-                c.duration(AppSetting.WINDOW_FLUSH_INTERVAL));
+                c.duration(AppSetting.WINDOW_FLUSH_INTERVAL), 0);
     }
 
-    private Properties streamsProperties() {
+    private Properties streamsProperties(TopologyConfig topology) {
         Properties p = StreamsSettings.defaults(config.get(AppSetting.APPLICATION_ID),
                 config.get(AppSetting.BOOTSTRAP_SERVERS), topology);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.integer(AppSetting.REPLICATION_FACTOR));

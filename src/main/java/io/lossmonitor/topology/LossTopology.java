@@ -37,7 +37,9 @@ import org.apache.kafka.streams.state.Stores;
  *  new predictions ─▶ prediction-signals (by model, version) ─▶ prediction-windows-&lt;size&gt; stores
  * </pre>
  * Predictions and labels share one repartition topic so that both sides of a key land in the same task whatever
- * the input topics' partition counts.
+ * the input topics' partition counts. When producers key both topics by prediction id (same partition count, Kafka's
+ * default partitioner; {@link TopologyConfig#inputPartitions()}), the join reads them where they are instead, and the
+ * intake dead-letters any record outside its prediction id's partition.
  */
 public final class LossTopology {
 
@@ -95,9 +97,11 @@ public final class LossTopology {
         if (config.partitions() > 0) {
             byId = byId.withNumberOfPartitions(config.partitions());
         }
-        var joined = intake.get(Names.INTAKE_BRANCHES + Names.ACCEPTED)
-                .mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT))
-                .repartition(byId)
+        KStream<String, JoinInput> accepted = intake.get(Names.INTAKE_BRANCHES + Names.ACCEPTED)
+                .mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT));
+        // Inputs already partitioned by prediction id are joined where they are: the repartition would cost each
+        // record a second produce and consume (and, exactly-once, a second transactional hop) for nothing.
+        var joined = (config.inputsKeyedByPredictionId() ? accepted : accepted.repartition(byId))
                 .process(() -> new LabelJoinProcessor(config), Named.as(Names.LABEL_JOIN),
                         Names.PREDICTIONS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE, Names.JOIN_ACCOUNTING_STORE)
                 .split(Named.as(Names.JOIN_OUTPUT_BRANCHES))

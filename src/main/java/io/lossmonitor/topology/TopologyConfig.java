@@ -24,6 +24,11 @@ import java.util.Map;
  *                           earliest deadline is expired early and counted as evicted
  * @param windowFlushInterval how often (wall clock) each join task sends what it pre-aggregated to the windows: the
  *                           most a window update lags its score, and what bounds the window repartition's traffic
+ * @param inputPartitions    0: the inputs are repartitioned by (model, prediction id) before the join, whatever their
+ *                           keys; N &gt; 0: both input topics have N partitions and every record sits in the partition
+ *                           Kafka's default partitioner gives its prediction id (producers key records by it), so the
+ *                           join reads them where they are; a record found elsewhere is dead-lettered
+ *                           ({@code WRONG_PARTITION}) rather than left to miss its other half
  */
 public record TopologyConfig(
         String predictionsTopic,
@@ -43,7 +48,8 @@ public record TopologyConfig(
         Duration predictionGrace,
         String lossWindowsTopic,
         long maxPending,
-        Duration windowFlushInterval) {
+        Duration windowFlushInterval,
+        int inputPartitions) {
 
     public static final String PREDICTIONS = "predictions";
     public static final String LABELS = "labels";
@@ -75,6 +81,9 @@ public record TopologyConfig(
                 throw new IllegalArgumentException("durations must be positive, got " + d);
             }
         }
+        if (inputPartitions < 0) {
+            throw new IllegalArgumentException("inputPartitions must be >= 0 (0: repartition the inputs), got " + inputPartitions);
+        }
         if (maxScores < 1) {
             throw new IllegalArgumentException("maxScores must be >= 1, got " + maxScores);
         }
@@ -99,46 +108,57 @@ public record TopologyConfig(
     public static TopologyConfig defaults() {
         return new TopologyConfig(PREDICTIONS, LABELS, MODELS, SCORED_EVENTS, LATE_LABELS, DEAD_LETTERS,
                 Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 100_000, 0, Map.of(),
-                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING, Duration.ofSeconds(1));
+                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING, Duration.ofSeconds(1), 0);
     }
 
     public TopologyConfig withMaxLabelDelay(Duration delay) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval);
+                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputPartitions);
     }
 
     public TopologyConfig withEarlyLabelTtl(Duration ttl) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval);
+                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputPartitions);
     }
 
     public TopologyConfig withModelSpecs(Map<String, ModelSpec> specs) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval);
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputPartitions);
     }
 
     public TopologyConfig withTopics(String predictions, String labels, String models, String scoredEvents,
                                      String lateLabels, String deadLetters, String lossWindows) {
         return new TopologyConfig(predictions, labels, models, scoredEvents, lateLabels, deadLetters, maxLabelDelay,
                 earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes,
-                predictionGrace, lossWindows, maxPending, windowFlushInterval);
+                predictionGrace, lossWindows, maxPending, windowFlushInterval, inputPartitions);
     }
 
     public TopologyConfig withWindowSizes(java.util.List<Duration> sizes) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval);
+                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputPartitions);
     }
 
     public TopologyConfig withWindowFlushInterval(Duration interval) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, interval);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, interval, inputPartitions);
     }
 
     public TopologyConfig withMaxPending(long limit) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit, windowFlushInterval);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit, windowFlushInterval, inputPartitions);
+    }
+
+    /** Whether the join reads the input topics as they are partitioned (see {@code inputPartitions}). */
+    public boolean inputsKeyedByPredictionId() {
+        return inputPartitions > 0;
+    }
+
+    public TopologyConfig withInputPartitions(int count) {
+        return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, count);
     }
 }

@@ -56,7 +56,8 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  * predictions and labels, then (a) a Kafka Streams pass-through (decode with the same deserializer, re-encode, write)
  * and (b) loss-monitor each catch up from the earliest offset, one after the other, with the same settings
  * (exactly_once_v2, two partitions). Reported: input records/s, the application's CPU-seconds (its own threads),
- * the ratio b/a, joined events per CPU-second, state bytes per pending prediction, and the time back to RUNNING
+ * the ratio b/a, joined events per CPU-second (also for (c), loss-monitor reading inputs keyed by prediction id
+ * without the repartition before the join), state bytes per pending prediction, and the time back to RUNNING
  * after a restart with the state directory kept and wiped. Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.EndToEndBenchmark}
  * (optionally {@code -Dbench.args="20000"} for the predictions per class count).
@@ -64,6 +65,8 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 public final class EndToEndBenchmark {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private EndToEndBenchmark() {
     }
@@ -75,8 +78,8 @@ public final class EndToEndBenchmark {
             kafka.start();
             registryServer.start();
             RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
-            System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s%n", "C", "application", "records", "records/s",
-                    "cpu-s", "records/cpu-s");
+            System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s %14s%n", "C", "application", "records",
+                    "records/s", "cpu-s", "records/cpu-s", "process cpu-s");
             for (int classes : List.of(10, 100)) {
                 String in = "c" + classes;
                 TopologyConfig config = TopologyConfig.defaults().withTopics(in + "-predictions", in + "-labels",
@@ -91,10 +94,21 @@ public final class EndToEndBenchmark {
                 Path state = Files.createTempDirectory("lossmon-bench-state");
                 Run lossMonitor = run(kafka, "lossmon-" + in, records, List.of(config.predictionsTopic(), config.labelsTopic()),
                         () -> LossTopology.build(config, new TopologySerdes(registry)), state);
+                // The same with producers' keys trusted: no repartition before the join.
+                TopologyConfig keyedConfig = config.withInputPartitions(2);
+                Run keyed = run(kafka, "lossmon-keyed-" + in, records, List.of(config.predictionsTopic(), config.labelsTopic()),
+                        () -> LossTopology.build(keyedConfig, new TopologySerdes(registry)), null);
                 print(classes, "pass-through", records, passThrough);
                 print(classes, "loss-monitor", records, lossMonitor);
+                print(classes, "lm, keyed", records, keyed);
                 double ratio = (records / lossMonitor.seconds) / (records / passThrough.seconds);
                 double joinedPerCpu = lossMonitor.joined / lossMonitor.cpuSeconds;
+                double keyedRatio = (records / keyed.seconds) / (records / passThrough.seconds);
+                double keyedJoinedPerCpu = keyed.joined / keyed.cpuSeconds;
+                System.out.printf(Locale.ROOT, "C=%d, inputs keyed by prediction id: ratio %.2f, %.0f joined events per"
+                        + " CPU-second%n", classes, keyedRatio, keyedJoinedPerCpu);
+                results.add(String.format(Locale.ROOT, "C%d_keyed_ratio=%.2f C%d_keyed_joined_per_cpu_s=%.0f", classes,
+                        keyedRatio, classes, keyedJoinedPerCpu));
                 Duration kept = restart(kafka, "lossmon-" + in, state, false,
                         () -> LossTopology.build(config, new TopologySerdes(registry)));
                 Duration wiped = restart(kafka, "lossmon-" + in, state, true,
@@ -114,7 +128,8 @@ public final class EndToEndBenchmark {
         System.exit(0);
     }
 
-    private record Run(double seconds, double cpuSeconds, double joined) {
+    /** @param processCpuSeconds CPU of the whole process over the run: broker, registry and RocksDB's native threads too */
+    private record Run(double seconds, double cpuSeconds, double joined, double processCpuSeconds) {
     }
 
     private static long preload(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, int classes,
@@ -165,6 +180,7 @@ public final class EndToEndBenchmark {
     private static Run run(EmbeddedKafka kafka, String appId, long records, List<String> inputs, Supplier<Topology> topology,
                            Path state) throws Exception {
         long cpuBefore = cpu(appId);
+        long processBefore = PROCESS.getProcessCpuTime();
         long start = System.nanoTime();
         KafkaStreams streams = new KafkaStreams(topology.get(), props(kafka, appId, state));
         streams.start();
@@ -175,6 +191,7 @@ public final class EndToEndBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (cpu(appId) - cpuBefore) / 1e9;
+        double processCpuSeconds = (PROCESS.getProcessCpuTime() - processBefore) / 1e9;
         double joined = 0;
         if (appId.startsWith("lossmon")) {
             var store = streams.store(StoreQueryParameters.fromNameAndType(Names.JOIN_ACCOUNTING_STORE,
@@ -189,7 +206,7 @@ public final class EndToEndBenchmark {
             }
         }
         streams.close(Duration.ofSeconds(60));
-        return new Run(seconds, cpuSeconds, joined);
+        return new Run(seconds, cpuSeconds, joined, processCpuSeconds);
     }
 
     private static boolean caughtUp(Admin admin, String group, List<String> inputs) throws Exception {
@@ -272,8 +289,8 @@ public final class EndToEndBenchmark {
     }
 
     private static void print(int classes, String app, long records, Run run) {
-        System.out.printf(Locale.ROOT, "%-6d %-14s %10d %12.0f %10.2f %14.0f%n", classes, app, records, records / run.seconds,
-                run.cpuSeconds, records / run.cpuSeconds);
+        System.out.printf(Locale.ROOT, "%-6d %-14s %10d %12.0f %10.2f %14.0f %14.2f%n", classes, app, records,
+                records / run.seconds, run.cpuSeconds, records / run.cpuSeconds, run.processCpuSeconds);
     }
 
     private static void delete(Path dir) throws Exception {

@@ -15,13 +15,19 @@ import io.lossmonitor.metrics.PrometheusText;
 import io.lossmonitor.metrics.PrometheusText.Sample;
 import io.lossmonitor.generator.ModelProfile;
 import io.lossmonitor.generator.TrafficConfig;
+import io.lossmonitor.registry.AvroSerializer;
 import io.lossmonitor.registry.RegistryClient;
+import io.lossmonitor.schema.OutputKind;
+import io.lossmonitor.schema.Prediction;
+import io.lossmonitor.schema.Task;
+import io.lossmonitor.topology.Names;
 import io.lossmonitor.registry.RegistryConfig;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,8 +36,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,18 +105,36 @@ class ServiceIT {
         return PrometheusText.parse(get(port, "/metrics", null).body());
     }
 
-    @Test
-    void metricsMatchTheLossCliAndSigtermExitsCleanly() throws Exception {
-        KAFKA.createTopics(2, "predictions", "labels");
-        KAFKA.createTopics(1, "models", "scored-events", "late-labels", "loss-monitor-dead-letters", "loss-windows");
+    /**
+     * Run twice: with the inputs repartitioned by the service (the default), and read as partitioned by producers that
+     * key by prediction id, where one prediction is also placed in the wrong partition on purpose.
+     */
+    @ParameterizedTest(name = "inputs keyed by prediction id: {0}")
+    @ValueSource(booleans = {false, true})
+    void metricsMatchTheLossCliAndSigtermExitsCleanly(boolean keyed) throws Exception {
+        String suffix = keyed ? "-keyed" : "";
+        String predictionsTopic = "predictions" + suffix;
+        String labelsTopic = "labels" + suffix;
+        String deadLetterTopic = "loss-monitor-dead-letters" + suffix;
+        KAFKA.createTopics(2, predictionsTopic, labelsTopic);
+        KAFKA.createTopics(1, "models" + suffix, "scored-events" + suffix, "late-labels" + suffix, deadLetterTopic,
+                "loss-windows" + suffix);
         int port = freePort();
         Path log = dir.resolve("service.log");
         Process service = run(log, "--bootstrap-servers", KAFKA.bootstrapServers(), "--schema-registry-url", REGISTRY.url(),
                 "--http-port", Integer.toString(port), "--state-dir", dir.resolve("state").toString(),
-                "--application-server", "127.0.0.1:" + port,
+                "--application-server", "127.0.0.1:" + port, "--application-id", "loss-monitor" + suffix,
                 "--set", "lossmonitor.http.address=127.0.0.1",
                 "--set", "lossmonitor.replication-factor=1", "--set", "lossmonitor.standby-replicas=0",
                 "--set", "kafka.commit.interval.ms=100",
+                "--set", "lossmonitor.inputs-keyed-by-prediction-id=" + keyed,
+                "--set", "lossmonitor.topics.predictions=" + predictionsTopic,
+                "--set", "lossmonitor.topics.labels=" + labelsTopic,
+                "--set", "lossmonitor.topics.models=models" + suffix,
+                "--set", "lossmonitor.topics.scored-events=scored-events" + suffix,
+                "--set", "lossmonitor.topics.late-labels=late-labels" + suffix,
+                "--set", "lossmonitor.topics.dead-letters=" + deadLetterTopic,
+                "--set", "lossmonitor.topics.loss-windows=loss-windows" + suffix,
                 "--set", "lossmonitor.model.ranker.num-classes=10", "--set", "lossmonitor.model.tagger.num-classes=5");
         await("service ready (log: " + log + ")").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
                 .until(() -> {
@@ -115,8 +151,21 @@ class ServiceIT {
         TrafficConfig traffic = new TrafficConfig(7, List.of(ModelProfile.parse("fraud:binary:logits"),
                 ModelProfile.parse("ranker:multiclass:logits:10"), ModelProfile.parse("tagger:multilabel:probabilities:5")),
                 1500, 300, T0, Duration.ofSeconds(10), 0.05, 0.05, 0.02, 0.02, 0.02, 0.02, null);
-        Preload.Loaded loaded = Preload.load(KAFKA, registry, "predictions", "labels", traffic, Duration.ofDays(7));
-        long predictionsIn = loaded.predictions();
+        Preload.Loaded loaded = Preload.load(KAFKA, registry, predictionsTopic, labelsTopic, traffic, Duration.ofDays(7));
+        long predictionsIn = loaded.predictions() + (keyed ? 1 : 0);
+        String misplacedId = "misplaced-0";
+        if (keyed) {
+            // A valid prediction in the other partition than its id's: dead-lettered, not left to wait forever.
+            Prediction misplaced = Prediction.newBuilder().setPredictionId(misplacedId).setModelId("fraud")
+                    .setModelVersion("v1").setTimestamp(Instant.ofEpochMilli(T0)).setTask(Task.BINARY)
+                    .setOutput(OutputKind.LOGITS).setScores(List.of(0.5)).build();
+            int home = BuiltInPartitioner.partitionForKey(misplacedId.getBytes(StandardCharsets.UTF_8), 2);
+            try (KafkaProducer<String, Prediction> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()), new StringSerializer(),
+                    new AvroSerializer<>(registry, false))) {
+                producer.send(new ProducerRecord<>(predictionsTopic, 1 - home, T0, misplacedId, misplaced)).get();
+            }
+        }
         long labelsIn = loaded.labels();
         await("every record accounted for on /metrics").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> {
@@ -130,6 +179,11 @@ class ServiceIT {
                     assertThat(l).isEqualTo(labelsIn);
                 });
         List<Sample> m = scrape(port);
+        // Every WRONG_PARTITION dead letter is the misplaced one: the generator's producer, keying by prediction id
+        // with the default partitioner, placed every other record where the intake expects it.
+        List<String> wrongPartition = wrongPartitionIds(deadLetterTopic,
+                (long) PrometheusText.sum(m, "lossmon_dead_letters_total", Map.of()));
+        assertThat(wrongPartition).isEqualTo(keyed ? List.of(misplacedId) : List.of());
         assertThat(PrometheusText.sum(m, "lossmon_dead_letters_total", Map.of()))
                 .isEqualTo(PrometheusText.sum(m, "lossmon_predictions_total", Map.of("outcome", "invalid"))
                         + PrometheusText.sum(m, "lossmon_labels_total", Map.of("outcome", "invalid")));
@@ -206,6 +260,31 @@ class ServiceIT {
         assertThat(Files.readString(log)).contains("loss-monitor stopped").doesNotContain("did not finish closing");
     }
 
+    /** Reads the {@code expected} dead letters of {@code topic}; returns the keys of those with reason WRONG_PARTITION. */
+    private static List<String> wrongPartitionIds(String topic, long expected) {
+        List<String> ids = new ArrayList<>();
+        long[] read = {0};
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.GROUP_ID_CONFIG, "dead-letter-reader-" + topic), new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            await("all " + expected + " dead letters read").atMost(Duration.ofMinutes(1)).until(() -> {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    read[0]++;
+                    var reason = r.headers().lastHeader(Names.HEADER_REASON);
+                    if (reason != null && new String(reason.value(), StandardCharsets.UTF_8).equals("WRONG_PARTITION")) {
+                        ids.add(r.key());
+                    }
+                }
+                return read[0] >= expected;
+            });
+        }
+        return ids;
+    }
+
     @Test
     void configurationErrorsStopTheStartWithAPreciseMessage() throws Exception {
         Path log = dir.resolve("bad.log");
@@ -223,5 +302,18 @@ class ServiceIT {
         assertThat(unreachable.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(unreachable.exitValue()).isEqualTo(2);
         assertThat(Files.readString(log2)).contains("is unreachable").contains("effective configuration:");
+
+        KAFKA.createTopics(2, "uneven-predictions");
+        KAFKA.createTopics(3, "uneven-labels");
+        Path log3 = dir.resolve("uneven.log");
+        Process uneven = run(log3, "--bootstrap-servers", KAFKA.bootstrapServers(),
+                "--schema-registry-url", REGISTRY.url(), "--http-port", "0",
+                "--set", "lossmonitor.inputs-keyed-by-prediction-id=true",
+                "--set", "lossmonitor.topics.predictions=uneven-predictions",
+                "--set", "lossmonitor.topics.labels=uneven-labels");
+        assertThat(uneven.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(uneven.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log3)).contains("lossmonitor.inputs-keyed-by-prediction-id needs uneven-predictions"
+                + " and uneven-labels to have the same number of partitions, but they have 2 and 3");
     }
 }

@@ -39,7 +39,12 @@ class LabelJoinTopologyTest {
 
     @BeforeEach
     void start() throws Exception {
-        h = new TopologyHarness(TopologyConfig.defaults().withEarlyLabelTtl(Duration.ofHours(1)));
+        h = new TopologyHarness(config());
+    }
+
+    /** The configuration every test here runs with; {@link KeyedInputsJoinTopologyTest} reruns them all with another. */
+    TopologyConfig config() {
+        return TopologyConfig.defaults().withEarlyLabelTtl(Duration.ofHours(1));
     }
 
     @AfterEach

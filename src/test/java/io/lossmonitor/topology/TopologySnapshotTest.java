@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The topology's description, compared with the committed snapshot: renaming a processor, store or internal
@@ -17,18 +18,19 @@ import org.junit.jupiter.api.Test;
  */
 class TopologySnapshotTest {
 
-    private static final Path SNAPSHOT = Path.of("src/test/resources/topology/loss-topology.txt");
-
-    @Test
-    void describeMatchesTheSnapshot() throws Exception {
+    @ParameterizedTest
+    @CsvSource({"loss-topology.txt, 0", "loss-topology-keyed-inputs.txt, 4"})
+    void describeMatchesTheSnapshot(String file, int inputPartitions) throws Exception {
+        Path snapshot = Path.of("src/test/resources/topology", file);
         // Building the topology makes no registry call; the client is only handed to the serdes.
         RegistryClient unused = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, "http://127.0.0.1:9")));
-        String description = LossTopology.build(TopologyConfig.defaults(), new TopologySerdes(unused)).describe().toString();
+        String description = LossTopology.build(TopologyConfig.defaults().withInputPartitions(inputPartitions),
+                new TopologySerdes(unused)).describe().toString();
         if (Boolean.getBoolean("lossmonitor.updateSnapshots")) {
-            Files.createDirectories(SNAPSHOT.getParent());
-            Files.writeString(SNAPSHOT, description, StandardCharsets.UTF_8);
+            Files.createDirectories(snapshot.getParent());
+            Files.writeString(snapshot, description, StandardCharsets.UTF_8);
         }
-        assertThat(SNAPSHOT).as("snapshot file; create it with -Dlossmonitor.updateSnapshots=true").exists();
-        assertThat(description).isEqualTo(Files.readString(SNAPSHOT, StandardCharsets.UTF_8));
+        assertThat(snapshot).as("snapshot file; create it with -Dlossmonitor.updateSnapshots=true").exists();
+        assertThat(description).isEqualTo(Files.readString(snapshot, StandardCharsets.UTF_8));
     }
 }
