@@ -12,9 +12,41 @@ public final class BinaryWriter {
 
     private ByteBuffer buf;
     private boolean varintLengths;
+    private boolean inUse;
+
+    /** One reusable writer per thread for {@link #serializer}: its buffer grows to the largest value once. */
+    private static final ThreadLocal<BinaryWriter> REUSED = ThreadLocal.withInitial(() -> new BinaryWriter(1024));
 
     public BinaryWriter(int initialCapacity) {
         buf = ByteBuffer.allocate(Math.max(16, initialCapacity));
+    }
+
+    /**
+     * A serializer writing with {@code writer} into the calling thread's reusable buffer: the only allocation per
+     * value is the returned array. (A serde is shared by every task and thread that uses its store or topic, so the
+     * buffer is per thread.) Null stays null.
+     */
+    public static <T> org.apache.kafka.common.serialization.Serializer<T> serializer(
+            java.util.function.BiConsumer<BinaryWriter, T> writer) {
+        return (topic, value) -> {
+            if (value == null) {
+                return null;
+            }
+            BinaryWriter w = REUSED.get();
+            if (w.inUse) {
+                // A writer that serializes a nested value with another such serializer: it gets its own buffer.
+                w = new BinaryWriter(256);
+            }
+            w.buf.clear();
+            w.varintLengths = false;
+            w.inUse = true;
+            try {
+                writer.accept(w, value);
+                return w.toByteArray();
+            } finally {
+                w.inUse = false;
+            }
+        };
     }
 
     private void ensure(int bytes) {

@@ -60,7 +60,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  * without the repartition before the join), state bytes per pending prediction, and the time back to RUNNING
  * after a restart with the state directory kept and wiped. Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.EndToEndBenchmark}
- * (optionally {@code -Dbench.args="20000"} for the predictions per class count).
+ * (optionally {@code -Dbench.args="20000"} for the predictions per class count, {@code "20000 100"} for C = 100 only).
  */
 public final class EndToEndBenchmark {
 
@@ -80,7 +80,10 @@ public final class EndToEndBenchmark {
             RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
             System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s %14s%n", "C", "application", "records",
                     "records/s", "cpu-s", "records/cpu-s", "process cpu-s");
-            for (int classes : List.of(10, 100)) {
+            warmUp(kafka, registry);
+            List<Integer> classCounts = args.length > 1
+                    ? java.util.Arrays.stream(args[1].split(",")).map(Integer::valueOf).toList() : List.of(10, 100);
+            for (int classes : classCounts) {
                 String in = "c" + classes;
                 TopologyConfig config = TopologyConfig.defaults().withTopics(in + "-predictions", in + "-labels",
                         in + "-models", in + "-scored", in + "-late", in + "-dead", in + "-windows");
@@ -129,6 +132,24 @@ public final class EndToEndBenchmark {
     }
 
     /** @param processCpuSeconds CPU of the whole process over the run: broker, registry and RocksDB's native threads too */
+    /**
+     * Runs each application once on a small load of its own, unreported: otherwise whichever runs first pays for the
+     * JVM's warm-up (the first pass-through measured at C = 10 ran at half the rate of the one at C = 100).
+     */
+    private static void warmUp(EmbeddedKafka kafka, RegistryClient registry) throws Exception {
+        TopologyConfig config = TopologyConfig.defaults().withTopics("warm-predictions", "warm-labels", "warm-models",
+                "warm-scored", "warm-late", "warm-dead", "warm-windows");
+        kafka.createTopics(2, config.predictionsTopic(), config.labelsTopic());
+        kafka.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
+                config.deadLetterTopic(), config.lossWindowsTopic(), "warm-passthrough");
+        long records = preload(kafka, registry, config, 10, 5_000);
+        List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
+        run(kafka, "passthrough-warm", records, inputs, () -> passThrough(config, "warm-passthrough", registry), null);
+        run(kafka, "lossmon-warm", records, inputs, () -> LossTopology.build(config, new TopologySerdes(registry)), null);
+        run(kafka, "lossmon-keyed-warm", records, inputs,
+                () -> LossTopology.build(config.withInputPartitions(2), new TopologySerdes(registry)), null);
+    }
+
     private record Run(double seconds, double cpuSeconds, double joined, double processCpuSeconds) {
     }
 
@@ -173,17 +194,36 @@ public final class EndToEndBenchmark {
         // Static membership, as the Helm chart sets it: a restarted instance takes its partitions back at once
         // instead of waiting out the old member's session.
         p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), appId + "-0");
+        // Experiments: -Dbench.streams.<property>=<value> sets any Kafka Streams or client property of every run.
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
+                .forEach(k -> p.put(k.substring("bench.streams.".length()), System.getProperty(k)));
         return p;
     }
 
     /** Runs an application until its group has consumed everything it reads, internal topics included. */
     private static Run run(EmbeddedKafka kafka, String appId, long records, List<String> inputs, Supplier<Topology> topology,
                            Path state) throws Exception {
-        long cpuBefore = cpu(appId);
-        long processBefore = PROCESS.getProcessCpuTime();
-        long start = System.nanoTime();
+        // Timed from RUNNING: creating the internal topics and joining the group happen once per application, not
+        // per record (they took loss-monitor ~2 s here, a fifth of a run of this size, and the pass-through none).
+        long created = System.nanoTime();
+        long[] atRunning = new long[3];
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
         KafkaStreams streams = new KafkaStreams(topology.get(), props(kafka, appId, state));
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING && running.getCount() > 0) {
+                atRunning[0] = System.nanoTime();
+                atRunning[1] = cpu(appId);
+                atRunning[2] = PROCESS.getProcessCpuTime();
+                running.countDown();
+            }
+        });
         streams.start();
+        if (!running.await(5, TimeUnit.MINUTES)) {
+            throw new IllegalStateException(appId + " did not reach RUNNING");
+        }
+        long start = atRunning[0];
+        long cpuBefore = atRunning[1];
+        long processBefore = atRunning[2];
         try (Admin admin = kafka.admin()) {
             while (!caughtUp(admin, appId, inputs)) {
                 Thread.sleep(100);
@@ -205,8 +245,25 @@ public final class EndToEndBenchmark {
                 }
             }
         }
+        System.out.printf(Locale.ROOT, "  %s: %.1f s to RUNNING, then %.1f s; stream thread blocked on Kafka %.1f s (of which producer flush %.1f s,"
+                        + " transaction commit %.1f s, offsets to transaction %.1f s), commits %.0f%n", appId, (start - created) / 1e9, seconds,
+                metric(streams, "blocked-time-ns-total") / 1e9, metric(streams, "flush-time-ns-total") / 1e9,
+                metric(streams, "txn-commit-time-ns-total") / 1e9, metric(streams, "txn-send-offsets-time-ns-total") / 1e9,
+                metric(streams, "commit-total"));
         streams.close(Duration.ofSeconds(60));
         return new Run(seconds, cpuSeconds, joined, processCpuSeconds);
+    }
+
+    /** The sum of a cumulative metric over the client's threads and producers. */
+    private static double metric(KafkaStreams streams, String name) {
+        double sum = 0;
+        for (var e : streams.metrics().entrySet()) {
+            if (e.getKey().name().equals(name) && e.getValue().metricValue() instanceof Number n
+                    && (e.getKey().group().equals("stream-thread-metrics") || e.getKey().group().equals("producer-metrics"))) {
+                sum += n.doubleValue();
+            }
+        }
+        return sum;
     }
 
     private static boolean caughtUp(Admin admin, String group, List<String> inputs) throws Exception {

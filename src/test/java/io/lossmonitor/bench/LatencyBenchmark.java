@@ -55,7 +55,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * model window whose event count reaches the label's rank among that window's scores (counts only grow, so this is
  * when the window includes as many events as had been scored up to this label). Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.LatencyBenchmark
- * -Dbench.args="MAX_RECORDS_PER_S"} with the loss-monitor records/s the end-to-end benchmark measured at C = 10.
+ * -Dbench.args="MAX_RECORDS_PER_S [keyed]"} with the loss-monitor records/s the end-to-end benchmark measured at C = 10
+ * ({@code keyed}: with the inputs read as partitioned, {@code inputs-keyed-by-prediction-id}).
  */
 public final class LatencyBenchmark {
 
@@ -69,6 +70,8 @@ public final class LatencyBenchmark {
 
     public static void main(String[] args) throws Exception {
         double max = args.length > 0 ? Double.parseDouble(args[0]) : 3000;
+        // "keyed": the inputs are read as partitioned (producers key by prediction id), without the join-input hop.
+        boolean keyed = args.length > 1 && args[1].equals("keyed");
         List<String> results = new ArrayList<>();
         try (EmbeddedKafka kafka = new EmbeddedKafka(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
             kafka.start();
@@ -81,14 +84,14 @@ public final class LatencyBenchmark {
             for (String guarantee : List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2)) {
                 for (double load : List.of(0.5, 0.8)) {
                     double rate = load * max;
-                    long[][] both = measure(kafka, registry, "lat" + (run++), guarantee, rate);
+                    long[][] both = measure(kafka, registry, "lat" + (run++), guarantee, rate, keyed);
                     long[] latencies = both[0];
                     double[] p = {percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 0.999)};
                     double[] w = {percentile(both[1], 0.50), percentile(both[1], 0.99), percentile(both[1], 0.999)};
                     long unscored = latencies.length == 0 ? -1 : Arrays.stream(latencies).filter(l -> l < 0).count();
                     System.out.printf(Locale.ROOT, "%-16s %5.0f%% %10.0f %9d %9.0f %9.0f %9.0f %9d %11.0f %11.0f %11.0f%n",
                             guarantee, load * 100, rate, latencies.length, p[0], p[1], p[2], unscored, w[0], w[1], w[2]);
-                    String tag = (guarantee.equals(StreamsConfig.AT_LEAST_ONCE) ? "alos" : "eos") + "_" + Math.round(load * 100);
+                    String tag = (keyed ? "keyed_" : "") + (guarantee.equals(StreamsConfig.AT_LEAST_ONCE) ? "alos" : "eos") + "_" + Math.round(load * 100);
                     results.add(String.format(Locale.ROOT, "p50_%s_ms=%.0f p99_%s_ms=%.0f p999_%s_ms=%.0f"
                                     + " p50_window_%s_ms=%.0f p99_window_%s_ms=%.0f", tag, p[0], tag, p[1], tag, p[2],
                             tag, w[0], tag, w[1]));
@@ -104,9 +107,11 @@ public final class LatencyBenchmark {
      * update; -1 for one not scored (or not in a window update) within 30 s.
      */
     private static long[][] measure(EmbeddedKafka kafka, RegistryClient registry, String prefix, String guarantee,
-                                  double recordsPerSecond) throws Exception {
-        TopologyConfig config = TopologyConfig.defaults().withTopics(prefix + "-predictions", prefix + "-labels",
+                                  double recordsPerSecond, boolean keyed) throws Exception {
+        TopologyConfig base = TopologyConfig.defaults().withTopics(prefix + "-predictions", prefix + "-labels",
                 prefix + "-models", prefix + "-scored", prefix + "-late", prefix + "-dead", prefix + "-windows");
+        // Both topics have 2 partitions, and the producer below keys every record by its prediction id.
+        TopologyConfig config = keyed ? base.withInputPartitions(2) : base;
         try (var admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(config.predictionsTopic(), 2, (short) 1),
                     new NewTopic(config.labelsTopic(), 2, (short) 1).configs(Map.of("message.timestamp.type", "LogAppendTime")),

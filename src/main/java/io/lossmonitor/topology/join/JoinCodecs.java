@@ -180,14 +180,7 @@ public final class JoinCodecs {
     }
 
     private static <T> Serde<T> serde(Writer<T> writer, Reader<T> reader) {
-        Serializer<T> serializer = (topic, value) -> {
-            if (value == null) {
-                return null;
-            }
-            BinaryWriter w = new BinaryWriter(128);
-            writer.write(w, value);
-            return w.toByteArray();
-        };
+        Serializer<T> serializer = BinaryWriter.serializer(writer::write);
         Deserializer<T> deserializer = (topic, bytes) -> bytes == null ? null : reader.read(new BinaryReader(bytes));
         return Serdes.serdeFrom(serializer, deserializer);
     }

@@ -192,14 +192,7 @@ public final class WindowCodecs {
     }
 
     private static <T> Serde<T> serde(BiConsumer<BinaryWriter, T> writer, Function<BinaryReader, T> reader) {
-        return Serdes.serdeFrom((topic, value) -> {
-            if (value == null) {
-                return null;
-            }
-            // A window aggregate is about 700 bytes: start there rather than grow and copy on every write.
-            BinaryWriter w = new BinaryWriter(1024);
-            writer.accept(w, value);
-            return w.toByteArray();
-        }, (topic, bytes) -> bytes == null ? null : reader.apply(new BinaryReader(bytes)));
+        return Serdes.serdeFrom(BinaryWriter.serializer(writer),
+                (topic, bytes) -> bytes == null ? null : reader.apply(new BinaryReader(bytes)));
     }
 }
