@@ -59,12 +59,12 @@ public final class LossTopology {
                 Materialized.<String, ModelSpec>as(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE))
                         .withKeySerde(Serdes.String()).withValueSerde(serdes.modelSpecs()));
         long skew = config.maxClockSkew().toMillis();
-        // Caching on the stores whose keys are updated many times within a commit interval (the accounting
-        // counters; the window partials and totals): such a key reaches RocksDB and its changelog once, at the
-        // commit. Not on the join's own stores: a prediction is written once and its label comes commits later, so
+        // A write-back buffer of live objects on the stores whose few keys nearly every record updates (the
+        // accounting counters; the window partials), Kafka Streams' caching on the window totals: such a key reaches
+        // RocksDB and its changelog once per commit. Neither on the join's own stores: a prediction is written once and its label comes commits later, so
         // caching them would only add work to each commit, which under exactly-once is what a label waits for.
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(Names.INTAKE_ACCOUNTING_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled());
+        builder.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.INTAKE_ACCOUNTING_STORE), Serdes.String(), Serdes.Long())));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.AWAITING_SCHEMA_STORE), Serdes.Bytes(), Serdes.ByteArray()));
 
@@ -138,7 +138,7 @@ public final class LossTopology {
                 Serdes.String(), JoinCodecs.earlyLabel()));
         builder.addStateStore(Stores.<Bytes, byte[]>keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.EXPIRY_STORE),
                 Serdes.Bytes(), Serdes.ByteArray()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.JOIN_ACCOUNTING_STORE),
-                Serdes.String(), Serdes.Long()).withCachingEnabled());
+        builder.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.JOIN_ACCOUNTING_STORE), Serdes.String(), Serdes.Long())));
     }
 }

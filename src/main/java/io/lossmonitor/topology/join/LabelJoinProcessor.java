@@ -73,6 +73,13 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     private Accounting accounting;
     /** Pending predictions of this task (the sum of its accounting's pending gauges), for the cap. */
     private long pending;
+    /**
+     * Early labels in this task's store: counted at start-up (not taken from the accounting, which is written back
+     * later than the store and so may lag it after a crash under at-least-once), then kept with every put and
+     * delete. While there are none, the steady state when labels follow their predictions, a prediction need not
+     * look for one: a store read saved per prediction.
+     */
+    private long earlyHeld;
 
     public LabelJoinProcessor(TopologyConfig config) {
         this.config = config;
@@ -88,6 +95,13 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         this.specs = context.getStateStore(Names.MODEL_SPECS_STORE);
         this.accounting = new Accounting(context.getStateStore(Names.JOIN_ACCOUNTING_STORE));
         this.pending = config.maxPending() > 0 ? accounting.total(Accounting.PREDICTIONS, Accounting.PENDING) : 0;
+        this.earlyHeld = 0;
+        try (KeyValueIterator<String, EarlyLabel> it = early.all()) {
+            while (it.hasNext()) {
+                it.next();
+                earlyHeld++;
+            }
+        }
         context.schedule(config.punctuateInterval(), PunctuationType.STREAM_TIME, this::expire);
     }
 
@@ -125,9 +139,10 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         context.forward(new Record<>(p.predictionId(), (JoinOutput) new JoinOutput.Observed(Scorer.observe(p)),
                 p.timestampMs()));
         StoredPrediction stored = new StoredPrediction(p, p.timestampMs() + delay, null, null);
-        EarlyLabel waiting = early.get(key);
+        EarlyLabel waiting = earlyHeld > 0 ? early.get(key) : null;
         if (waiting != null) {
             early.delete(key);
+            earlyHeld--;
             accounting.add(Accounting.LABELS, p.modelId(), Accounting.EARLY_PENDING, -1);
             stored = applyFirst(key, stored, waiting.label());
         }
@@ -262,6 +277,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         expiry.put(ExpiryIndex.key(deadline, ExpiryIndex.EARLY_LABEL, key), new byte[0]);
         accounting.increment(Accounting.LABELS, model, Accounting.EARLY);
         accounting.increment(Accounting.LABELS, model, Accounting.EARLY_PENDING);
+        earlyHeld++;
     }
 
     private static boolean tooLate(StoredPrediction stored, LabelEvent label) {
@@ -287,6 +303,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
                 EarlyLabel waiting = early.get(key);
                 if (waiting != null && waiting.deadlineMs() == deadline) {
                     early.delete(key);
+                    earlyHeld--;
                     accounting.add(Accounting.LABELS, waiting.label().label().modelId(), Accounting.EARLY_PENDING, -1);
                     late(key, waiting.label(), "orphan");
                 }

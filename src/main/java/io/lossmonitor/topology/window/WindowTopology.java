@@ -5,6 +5,7 @@ import io.lossmonitor.schema.LossWindow;
 import io.lossmonitor.topology.Names;
 import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.TopologySerdes;
+import io.lossmonitor.topology.WriteBackStore;
 import io.lossmonitor.topology.score.PredictionSignals;
 import io.lossmonitor.topology.score.Score;
 import java.time.Duration;
@@ -48,8 +49,8 @@ public final class WindowTopology {
 
     public static void addLossWindows(StreamsBuilder builder, KStream<String, Score> scores, TopologyConfig config,
                                       TopologySerdes serdes) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LOSS_WINDOW_PARTIALS_STORE),
-                Serdes.String(), WindowCodecs.partial()).withCachingEnabled());
+        builder.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(Names.LOSS_WINDOW_PARTIALS_STORE), Serdes.String(), WindowCodecs.partial())));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LOSS_TOTALS_STORE),
                 Serdes.String(), WindowCodecs.total()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LATEST_WINDOWS_STORE),
@@ -86,9 +87,9 @@ public final class WindowTopology {
 
     public static void addPredictionWindows(StreamsBuilder builder, KStream<String, PredictionSignals> signals,
                                             TopologyConfig config) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(
+        builder.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.PREDICTION_WINDOW_PARTIALS_STORE), Serdes.String(),
-                WindowCodecs.predictionAggregate()).withCachingEnabled());
+                WindowCodecs.predictionAggregate())));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.LATEST_PREDICTION_WINDOWS_STORE), Serdes.String(),
                 WindowCodecs.latestPredictionWindow()).withCachingEnabled());

@@ -209,6 +209,24 @@ class LabelJoinProcessorTest {
     }
 
     @Test
+    void anEarlyLabelHeldBeforeARestartIsStillFoundByItsPrediction() {
+        // The processor keeps count of the early labels it holds, to skip looking for one when there are none; a
+        // restarted task must count those already in its store.
+        process(label("p", T0 + 5, 1), T0 + 5);
+        processor = new LabelJoinProcessor(config);
+        processor.init(context);
+        context.resetForwards();
+        process(new PredictionInput(prediction("p", T0)), T0 + 10);
+        assertThat(outputs()).singleElement().satisfies(r ->
+                assertThat(r.value()).isInstanceOf(JoinOutput.Scored.class));
+        assertThat(count(Accounting.LABELS, Accounting.JOINED)).isEqualTo(1);
+        // And once it is joined there is none left to look for.
+        process(new PredictionInput(prediction("q", T0 + 20)), T0 + 20);
+        process(label("q", T0 + 30, 1), T0 + 30);
+        assertThat(count(Accounting.LABELS, Accounting.JOINED)).isEqualTo(2);
+    }
+
+    @Test
     void everyNewPredictionIsObservedOnceForTheLabelFreeWindows() {
         process(new PredictionInput(prediction("p", T0)), T0);
         process(new PredictionInput(prediction("p", T0)), T0 + 1);
