@@ -60,7 +60,8 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  * without the repartition before the join), state bytes per pending prediction, and the time back to RUNNING
  * after a restart with the state directory kept and wiped. Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.EndToEndBenchmark}
- * (optionally {@code -Dbench.args="20000"} for the predictions per class count, {@code "20000 100"} for C = 100 only).
+ * (optionally {@code -Dbench.args="PREDICTIONS [C,...] [ROUNDS]"}: predictions per class count [50000], the class
+ * counts [10,100], runs per application whose medians are reported [3]).
  */
 public final class EndToEndBenchmark {
 
@@ -72,7 +73,7 @@ public final class EndToEndBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int predictions = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int predictions = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         List<String> results = new ArrayList<>();
         try (EmbeddedKafka kafka = new EmbeddedKafka(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
             kafka.start();
@@ -81,6 +82,7 @@ public final class EndToEndBenchmark {
             System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s %14s%n", "C", "application", "records",
                     "records/s", "cpu-s", "records/cpu-s", "process cpu-s");
             warmUp(kafka, registry);
+            int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
             List<Integer> classCounts = args.length > 1
                     ? java.util.Arrays.stream(args[1].split(",")).map(Integer::valueOf).toList() : List.of(10, 100);
             for (int classes : classCounts) {
@@ -92,15 +94,27 @@ public final class EndToEndBenchmark {
                         config.deadLetterTopic(), config.lossWindowsTopic(), in + "-passthrough");
                 long records = preload(kafka, registry, config, classes, predictions);
 
-                Run passThrough = run(kafka, "passthrough-" + in, records, List.of(config.predictionsTopic(), config.labelsTopic()),
-                        () -> passThrough(config, in + "-passthrough", registry), null);
-                Path state = Files.createTempDirectory("lossmon-bench-state");
-                Run lossMonitor = run(kafka, "lossmon-" + in, records, List.of(config.predictionsTopic(), config.labelsTopic()),
-                        () -> LossTopology.build(config, new TopologySerdes(registry)), state);
-                // The same with producers' keys trusted: no repartition before the join.
+                // Each application runs `rounds` times, interleaved, each as a new group from the earliest offset; the
+                // medians are reported (this shared 2-core VM varies by a third from one run to the next).
+                List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
                 TopologyConfig keyedConfig = config.withInputPartitions(2);
-                Run keyed = run(kafka, "lossmon-keyed-" + in, records, List.of(config.predictionsTopic(), config.labelsTopic()),
-                        () -> LossTopology.build(keyedConfig, new TopologySerdes(registry)), null);
+                Path state = Files.createTempDirectory("lossmon-bench-state");
+                List<Run> passThroughs = new ArrayList<>();
+                List<Run> lossMonitors = new ArrayList<>();
+                List<Run> keyeds = new ArrayList<>();
+                for (int round = 0; round < rounds; round++) {
+                    String r = round == 0 ? "" : "-r" + round;
+                    passThroughs.add(run(kafka, "passthrough-" + in + r, records, inputs,
+                            () -> passThrough(config, in + "-passthrough", registry), null));
+                    lossMonitors.add(run(kafka, "lossmon-" + in + r, records, inputs,
+                            () -> LossTopology.build(config, new TopologySerdes(registry)), round == 0 ? state : null));
+                    // The same with producers' keys trusted: no repartition before the join.
+                    keyeds.add(run(kafka, "lossmon-keyed-" + in + r, records, inputs,
+                            () -> LossTopology.build(keyedConfig, new TopologySerdes(registry)), null));
+                }
+                Run passThrough = median(passThroughs);
+                Run lossMonitor = median(lossMonitors);
+                Run keyed = median(keyeds);
                 print(classes, "pass-through", records, passThrough);
                 print(classes, "loss-monitor", records, lossMonitor);
                 print(classes, "lm, keyed", records, keyed);
@@ -148,6 +162,14 @@ public final class EndToEndBenchmark {
         run(kafka, "lossmon-warm", records, inputs, () -> LossTopology.build(config, new TopologySerdes(registry)), null);
         run(kafka, "lossmon-keyed-warm", records, inputs,
                 () -> LossTopology.build(config.withInputPartitions(2), new TopologySerdes(registry)), null);
+    }
+
+    /** The median of each measure over the rounds. */
+    private static Run median(List<Run> runs) {
+        java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<Run>> of = f -> runs.stream()
+                .mapToDouble(f).sorted().skip(runs.size() / 2).findFirst().orElseThrow();
+        return new Run(of.applyAsDouble(Run::seconds), of.applyAsDouble(Run::cpuSeconds), of.applyAsDouble(Run::joined),
+                of.applyAsDouble(Run::processCpuSeconds));
     }
 
     private record Run(double seconds, double cpuSeconds, double joined, double processCpuSeconds) {
