@@ -112,8 +112,7 @@ public final class LossTopology {
 
         KStream<String, Score> scores = joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.SCORED)
                 .mapValues(value -> ((JoinOutput.Scored) value).score(), Named.as(Names.TO_SCORE));
-        scores.mapValues(ScoredEvents::of, Named.as(Names.TO_SCORED_EVENTS))
-                .to(config.scoredEventsTopic(), Produced.with(Serdes.String(), serdes.scoredEvents())
+        scores.to(config.scoredEventsTopic(), Produced.with(Serdes.String(), serdes.scoredEvents())
                         .withName(Names.SCORED_EVENTS_SINK));
         joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.LATE)
                 .map((key, value) -> KeyValue.pair(((JoinOutput.Late) value).label().rawKey(),

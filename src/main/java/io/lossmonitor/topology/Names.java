@@ -47,7 +47,6 @@ public final class Names {
     public static final String LOSS_WINDOW_INPUT = "loss-window-input";
     public static final String WINDOW_GROUP = "window-group";
     public static final String SIGNALS_GROUP = "signals-group";
-    public static final String TO_SCORED_EVENTS = "to-scored-event";
     public static final String TO_LATE_LABELS = "to-late-label";
     public static final String TO_JOIN_DEAD_LETTERS = "to-join-dead-letter";
 

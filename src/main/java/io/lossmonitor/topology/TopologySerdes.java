@@ -11,7 +11,9 @@ import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.schema.LossWindow;
 import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.schema.ScoredEvent;
+import io.lossmonitor.topology.score.Score;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /** The serdes of the topology's external topics, all through one registry client and its caches. */
 public final class TopologySerdes {
@@ -38,8 +40,11 @@ public final class TopologySerdes {
         return AvroSerde.specific(registry, ModelSpec.class, false);
     }
 
-    public Serde<ScoredEvent> scoredEvents() {
-        return AvroSerde.specific(registry, ScoredEvent.class, false);
+    /** Scores written as {@code ScoredEvent}s (a sink's serde: reading them back is {@link ScoredEvent}'s business). */
+    public Serde<Score> scoredEvents() {
+        return Serdes.serdeFrom(new ScoredEventSerializer(registry), (topic, bytes) -> {
+            throw new UnsupportedOperationException("scored events are read as ScoredEvent, not as Score");
+        });
     }
 
     public Serde<LossWindow> lossWindows() {

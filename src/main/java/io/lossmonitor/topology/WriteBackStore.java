@@ -31,7 +31,9 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>Why nothing is lost or counted twice: Kafka Streams calls {@link #flushCache()} on every {@link CachedStateStore}
  * of a task before it flushes the task's producer and commits its offsets (in one transaction under exactly-once),
  * so what the buffer held goes to the changelog in the transaction of the records that produced it; when a task is
- * closed dirty its stores get {@link #clearCache()}, and the buffer is dropped with the aborted transaction.
+ * closed dirty its stores are closed (or get {@link #clearCache()}), and the buffer is dropped with the aborted
+ * transaction; a task recycled between active and standby also gets {@code clearCache()}, so no value read before
+ * a standby's restoration is served after it.
  * ({@code CachedStateStore} is a Kafka Streams internal interface; {@code WriteBackStoreTest} pins this contract for
  * the version in use, and the crash tests check the books stay exact.)
  *
