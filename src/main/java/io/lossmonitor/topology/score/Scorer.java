@@ -43,10 +43,10 @@ public final class Scorer {
         CrossEntropy ce = rule.crossEntropy();
         double[] scores = p.scores();
         double w = label.weight();
-        double[] logProbs = logProbabilities(rule.output(), scores);
-        int predicted = argmax(scores);
-        double confidence = Math.exp(logProbs[predicted]);
-        double entropy = entropy(logProbs);
+        Distribution d = Distribution.of(rule.output(), scores);
+        int predicted = d.predicted();
+        double confidence = d.confidence();
+        double entropy = d.entropy();
         if (label.hasIndexTarget()) {
             int y = label.targetIndex();
             double l = ce.indexLoss(scores, 0, y);
@@ -58,7 +58,7 @@ public final class Scorer {
             }
             distribution[y] = w;
             return score(rule, p, label, w * l, w * den, new int[] {y}, new double[] {w * l}, new double[] {w * den},
-                    new double[] {Math.exp(logProbs[y])}, predicted, confidence, predicted == y ? 1 : 0, entropy,
+                    new double[] {Math.exp(d.logProbability(y))}, predicted, confidence, predicted == y ? 1 : 0, entropy,
                     distribution);
         }
         double[] t = label.targetVector();
@@ -73,7 +73,7 @@ public final class Scorer {
             distribution[k] = w * t[k];
         }
         return score(rule, p, label, w * l, w, new int[] {truth}, new double[] {w * l}, new double[] {w},
-                new double[] {Math.exp(logProbs[truth])}, predicted, confidence, predicted == truth ? 1 : 0, entropy,
+                new double[] {Math.exp(d.logProbability(truth))}, predicted, confidence, predicted == truth ? 1 : 0, entropy,
                 distribution);
     }
 
@@ -154,10 +154,9 @@ public final class Scorer {
     public static PredictionSignals observe(PredictionEvent p) {
         double[] scores = p.scores();
         if (p.task() == Task.MULTICLASS) {
-            double[] logProbs = logProbabilities(p.output(), scores);
-            int predicted = argmax(scores);
-            return new PredictionSignals(p.modelId(), p.modelVersion(), p.timestampMs(), scores.length, predicted,
-                    Math.exp(logProbs[predicted]), entropy(logProbs));
+            Distribution d = Distribution.of(p.output(), scores);
+            return new PredictionSignals(p.modelId(), p.modelVersion(), p.timestampMs(), scores.length, d.predicted(),
+                    d.confidence(), d.entropy());
         }
         int predicted = 0;
         double best = -1;
@@ -177,6 +176,44 @@ public final class Scorer {
         }
         return new PredictionSignals(p.modelId(), p.modelVersion(), p.timestampMs(), p.task() == Task.BINARY ? 2
                 : scores.length, predicted, confidence / scores.length, entropy);
+    }
+
+    /**
+     * A multi-class prediction's own statistics: the predicted class (the first highest score), its probability, the
+     * Shannon entropy in nats, and log p of any class.
+     *
+     * <p>From logits it takes one pass of exponentials and no array: with m the highest logit, e_c = exp(x_c - m) and
+     * S' the sum of e_c over the other classes, log Z = m + log1p(S'), the confidence is 1 / (1 + S'), and the
+     * entropy is -sum p_c log p_c = log1p(S') - sum e_c (x_c - m) / (1 + S') (log1p keeps a near-certain
+     * prediction's tiny entropy exact). The other outputs go through {@link #logProbabilities}.
+     */
+    record Distribution(int predicted, double confidence, double entropy, double[] scores, double offset,
+                        double[] logProbs) {
+
+        static Distribution of(OutputKind output, double[] scores) {
+            int predicted = argmax(scores);
+            if (output != OutputKind.LOGITS) {
+                double[] lp = logProbabilities(output, scores);
+                return new Distribution(predicted, Math.exp(lp[predicted]), Scorer.entropy(lp), scores, 0, lp);
+            }
+            double m = scores[predicted];
+            double others = 0;
+            double weighted = 0;
+            for (int c = 0; c < scores.length; c++) {
+                double x = scores[c] - m;
+                double e = Math.exp(x);
+                weighted += e * x;
+                others += c == predicted ? 0 : e;
+            }
+            double logS = Math.log1p(others);
+            double entropy = Math.max(logS - weighted / (1 + others), 0.0);
+            return new Distribution(predicted, 1 / (1 + others), entropy, scores, m + logS, null);
+        }
+
+        /** log p of class {@code c}. */
+        double logProbability(int c) {
+            return logProbs != null ? logProbs[c] : scores[c] - offset;
+        }
     }
 
     /** log p per class, however the scores are given; probabilities of 0 give -infinity. */
