@@ -61,8 +61,9 @@ public final class LossTopology {
         long skew = config.maxClockSkew().toMillis();
         // A write-back buffer of live objects on the stores whose few keys nearly every record updates (the
         // accounting counters; the window partials), Kafka Streams' caching on the window totals: such a key reaches
-        // RocksDB and its changelog once per commit. Neither on the join's own stores: a prediction is written once and its label comes commits later, so
-        // caching them would only add work to each commit, which under exactly-once is what a label waits for.
+        // RocksDB and its changelog once per commit. Neither on the join's own stores: a prediction is written once
+        // and its label comes commits later, so caching them would only add work to each commit, which under
+        // exactly-once is what a label waits for.
         builder.addStateStore(WriteBackStore.builder(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(Names.INTAKE_ACCOUNTING_STORE), Serdes.String(), Serdes.Long())));
         builder.addStateStore(Stores.keyValueStoreBuilder(
