@@ -1,8 +1,10 @@
 package io.lossmonitor.topology;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
@@ -53,7 +55,7 @@ public final class WriteBackStore<K, V> implements KeyValueStore<K, V>, CachedSt
     private final KeyValueStore<K, V> inner;
     /** Values (or {@link #DELETED}) by key; {@code dirty} holds the keys changed since the last write-back. */
     private final Map<K, Object> values = new HashMap<>();
-    private final Map<K, Boolean> dirty = new HashMap<>();
+    private final Set<K> dirty = new HashSet<>();
     private volatile Thread owner;
     private long firstDirtyAtMs = -1;
 
@@ -156,16 +158,16 @@ public final class WriteBackStore<K, V> implements KeyValueStore<K, V>, CachedSt
         if (dirty.isEmpty()) {
             firstDirtyAtMs = clock.getAsLong();
         } else if (clock.getAsLong() - firstDirtyAtMs > MAX_DIRTY_AGE_MS) {
-            dirty.put(key, Boolean.TRUE);
+            dirty.add(key);
             writeBack();
             return;
         }
-        dirty.put(key, Boolean.TRUE);
+        dirty.add(key);
     }
 
     /** Writes every changed key to the store below, once. */
     private void writeBack() {
-        for (K key : dirty.keySet()) {
+        for (K key : dirty) {
             Object v = values.get(key);
             if (v == DELETED) {
                 inner.delete(key);
