@@ -92,11 +92,7 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
         int id = target.id();
         Schema writerSchema = target.schema();
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        out.write(WireFormat.MAGIC_BYTE);
-        out.write(id >>> 24);
-        out.write(id >>> 16);
-        out.write(id >>> 8);
-        out.write(id);
+        WireFormat.writeHeader(out, id);
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
         try {
             writer(writerSchema, data).write(data, encoder);

@@ -34,4 +34,13 @@ public final class WireFormat {
     static void writeHeader(ByteBuffer out, int schemaId) {
         out.put(MAGIC_BYTE).putInt(schemaId);
     }
+
+    /** Writes the 5-byte header (magic byte, big-endian schema id) to {@code out}, where the Avro body follows. */
+    public static void writeHeader(java.io.ByteArrayOutputStream out, int schemaId) {
+        out.write(MAGIC_BYTE);
+        out.write(schemaId >>> 24);
+        out.write(schemaId >>> 16);
+        out.write(schemaId >>> 8);
+        out.write(schemaId);
+    }
 }

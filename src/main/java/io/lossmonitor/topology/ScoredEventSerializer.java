@@ -54,11 +54,7 @@ public final class ScoredEventSerializer implements Serializer<Score> {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         int id = resolved.id();
-        out.write(WireFormat.MAGIC_BYTE);
-        out.write(id >>> 24);
-        out.write(id >>> 16);
-        out.write(id >>> 8);
-        out.write(id);
+        WireFormat.writeHeader(out, id);
         try {
             BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
             write(score, encoder);
