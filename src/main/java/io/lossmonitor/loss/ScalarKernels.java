@@ -83,14 +83,8 @@ final class ScalarKernels implements Kernels {
     @Override
     public double bceLogitsRow(double[] x, int off, double[] t, int toff, int n, double[] w, double[] p,
                                double[] out, int outOff) {
-        return bceLogitsRange(x, off, t, toff, 0, n, w, p, out, outOff);
-    }
-
-    /** Elements [from, n) of a row (the vector kernels' remainder). */
-    double bceLogitsRange(double[] x, int off, double[] t, int toff, int from, int n, double[] w, double[] p,
-                          double[] out, int outOff) {
         double sum = 0.0;
-        for (int c = from; c < n; c++) {
+        for (int c = 0; c < n; c++) {
             double l = (w == null ? 1.0 : w[c])
                     * BinaryCrossEntropy.logitElement(c, x[off + c], t[toff + c], p == null ? 1.0 : p[c]);
             if (out != null) {

@@ -6,16 +6,21 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link Kernels} on the JDK Vector API: SIMD max, exp and log1p (the JDK's vector math library). Only loaded
- * when the {@code jdk.incubator.vector} module is present; rows shorter than {@link #VECTOR_MIN_LENGTH} go to the
- * scalar loops. Results agree with the scalar ones to a few ulps (the vector exp and log1p are within 1 ulp).
+ * {@link Kernels} on the JDK Vector API: SIMD max, exp and log1p. The sums of exps behind softmax cross-entropy use
+ * {@link VectorExp} on 8-lane (AVX-512) machines and the JDK's vector math library elsewhere, as does everything else.
+ * Only loaded when the {@code jdk.incubator.vector} module is present; rows shorter than {@link #VECTOR_MIN_LENGTH}
+ * go to the scalar loops. Results agree with the scalar ones to a few ulps (each exp and log1p is within 1 ulp).
  */
 final class VectorKernels implements Kernels {
 
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final ScalarKernels SCALAR = ScalarKernels.INSTANCE;
-    /** Shorter rows are cheaper as scalar exps than as one masked vector exp. */
-    private static final int TARGET_TAIL_MIN_LENGTH = 4;
+    /**
+     * Target tails shorter than this are cheaper as scalar exps than as one masked vector; from this length on a
+     * short row is one or two masked vectors. (BCE rows, an exp and a log1p per element, gain from two elements on.)
+     */
+    private static final int MASKED_MIN_LENGTH = 4;
+    private static final int BCE_MASKED_MIN_LENGTH = 2;
 
     @Override
     public boolean allFinite(double[] x, int off, int n) {
@@ -84,6 +89,42 @@ final class VectorKernels implements Kernels {
         if (n < VECTOR_MIN_LENGTH) {
             return SCALAR.tail(x, off, n, m);
         }
+        if (VectorExp.USABLE) {
+            double fast = tailFastExp(x, off, n, m);
+            if (fast < Double.POSITIVE_INFINITY) {
+                return fast;
+            }
+        }
+        return tailJdkExp(x, off, n, m);
+    }
+
+    /** {@link #tail} through {@link VectorExp}; +inf when a term lies below its range (sent to the JDK's exp). */
+    private static double tailFastExp(double[] x, int off, int n, double m) {
+        VectorSpecies<Double> s = VectorExp.SPECIES;
+        int lanes = s.length();
+        int full = n - n % lanes;
+        DoubleVector sum = DoubleVector.zero(s);
+        DoubleVector atMax = DoubleVector.zero(s);
+        DoubleVector one = DoubleVector.broadcast(s, 1.0);
+        for (int c = 0; c < full; c += lanes) {
+            DoubleVector d = DoubleVector.fromArray(s, x, off + c).sub(m);
+            VectorMask<Double> below = d.compare(VectorOperators.LT, 0.0);
+            // Lanes at the maximum contribute 0 here and are counted instead (exp(0) = 1 exactly).
+            sum = sum.add(VectorExp.expOrInfinity(d), below);
+            atMax = atMax.add(one, below.not());
+        }
+        if (full < n) {
+            VectorMask<Double> rest = s.indexInRange(full, n);
+            DoubleVector d = DoubleVector.fromArray(s, x, off + full, rest).sub(m);
+            VectorMask<Double> below = d.compare(VectorOperators.LT, 0.0).and(rest);
+            sum = sum.add(VectorExp.expOrInfinity(d), below);
+            atMax = atMax.add(one, rest.andNot(below));
+        }
+        int maxima = (int) atMax.reduceLanes(VectorOperators.ADD);
+        return sum.reduceLanes(VectorOperators.ADD) + (maxima - 1);
+    }
+
+    private static double tailJdkExp(double[] x, int off, int n, double m) {
         DoubleVector sum = DoubleVector.zero(S);
         DoubleVector atMax = DoubleVector.zero(S);
         DoubleVector one = DoubleVector.broadcast(S, 1.0);
@@ -110,9 +151,52 @@ final class VectorKernels implements Kernels {
 
     @Override
     public double targetTail(double[] x, int off, int n, int t) {
-        if (n < TARGET_TAIL_MIN_LENGTH) {
+        if (n < MASKED_MIN_LENGTH) {
             return SCALAR.targetTail(x, off, n, t);
         }
+        if (VectorExp.USABLE) {
+            double fast = targetTailFastExp(x, off, n, t);
+            if (!Double.isInfinite(fast)) {
+                return fast;
+            }
+        }
+        return targetTailJdkExp(x, off, n, t);
+    }
+
+    /**
+     * {@link #targetTail} through {@link VectorExp}; +inf when some term lies outside its range (a logit gap beyond
+     * 708, or an infinite score), which sends the row to the JDK's exp. A NaN score makes the sum NaN by itself, so
+     * no separate finiteness check is needed here.
+     */
+    private static double targetTailFastExp(double[] x, int off, int n, int t) {
+        VectorSpecies<Double> s = VectorExp.SPECIES;
+        int lanes = s.length();
+        DoubleVector xt = DoubleVector.broadcast(s, x[off + t]);
+        int targetBlock = t - t % lanes;
+        int full = n - n % lanes;
+        // Two plain loops around the target's block: with no branch and no mask in them, C2 keeps the exp's constants
+        // in registers (one loop with the target test in it was compiled, depending on the profile, into one that
+        // reloaded them every iteration: twice the time).
+        DoubleVector sum = DoubleVector.zero(s);
+        for (int c = 0; c < targetBlock; c += lanes) {
+            sum = sum.add(VectorExp.expOrInfinity(DoubleVector.fromArray(s, x, off + c).sub(xt)));
+        }
+        for (int c = targetBlock + lanes; c < full; c += lanes) {
+            sum = sum.add(VectorExp.expOrInfinity(DoubleVector.fromArray(s, x, off + c).sub(xt)));
+        }
+        // The target's own term, exp(0) = 1, is left out rather than subtracted: a tiny sum keeps its digits. Lanes
+        // past the row read nothing and add nothing.
+        VectorMask<Double> row = s.indexInRange(targetBlock, n);
+        DoubleVector own = VectorExp.expOrInfinity(DoubleVector.fromArray(s, x, off + targetBlock, row).sub(xt));
+        sum = sum.add(own, row.andNot(s.indexInRange(targetBlock - t, 1)));
+        if (targetBlock < full && full < n) {
+            VectorMask<Double> rest = s.indexInRange(full, n);
+            sum = sum.add(VectorExp.expOrInfinity(DoubleVector.fromArray(s, x, off + full, rest).sub(xt)), rest);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static double targetTailJdkExp(double[] x, int off, int n, int t) {
         double xt = x[off + t];
         DoubleVector sum = DoubleVector.zero(S);
         // v * 0 + acc stays 0 for finite scores and turns NaN for any infinite or NaN one: the check costs one fma.
@@ -168,7 +252,7 @@ final class VectorKernels implements Kernels {
     @Override
     public double bceLogitsRow(double[] x, int off, double[] t, int toff, int n, double[] w, double[] p,
                                double[] out, int outOff) {
-        if (n < VECTOR_MIN_LENGTH) {
+        if (n < BCE_MASKED_MIN_LENGTH) {
             return SCALAR.bceLogitsRow(x, off, t, toff, n, w, p, out, outOff);
         }
         DoubleVector acc = DoubleVector.zero(S);
@@ -177,12 +261,7 @@ final class VectorKernels implements Kernels {
         for (; c <= n - S.length(); c += S.length()) {
             DoubleVector xv = DoubleVector.fromArray(S, x, off + c);
             DoubleVector tv = DoubleVector.fromArray(S, t, toff + c);
-            // softplus(±x) = max(±x, 0) + log1p(exp(-|x|)): one exp and one log1p serve both terms.
-            DoubleVector shared = xv.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
-            DoubleVector spPos = xv.max(0.0).add(shared);
-            DoubleVector spNeg = xv.neg().max(0.0).add(shared);
-            DoubleVector pt = p == null ? tv : tv.mul(DoubleVector.fromArray(S, p, c));
-            DoubleVector l = one.sub(tv).mul(spPos).add(pt.mul(spNeg));
+            DoubleVector l = bceLogitsElements(xv, tv, p == null ? tv : tv.mul(DoubleVector.fromArray(S, p, c)), one);
             if (w != null) {
                 l = l.mul(DoubleVector.fromArray(S, w, c));
             }
@@ -191,7 +270,32 @@ final class VectorKernels implements Kernels {
             }
             acc = acc.add(l);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
-        return sum + SCALAR.bceLogitsRange(x, off, t, toff, c, n, w, p, out, outOff);
+        if (c < n) {
+            // The rest of the row as one masked vector: a scalar exp and log1p per element cost more than the vector.
+            VectorMask<Double> rest = S.indexInRange(c, n);
+            DoubleVector xv = DoubleVector.fromArray(S, x, off + c, rest);
+            DoubleVector tv = DoubleVector.fromArray(S, t, toff + c, rest);
+            DoubleVector l = bceLogitsElements(xv, tv, p == null ? tv : tv.mul(DoubleVector.fromArray(S, p, c, rest)), one);
+            if (w != null) {
+                l = l.mul(DoubleVector.fromArray(S, w, c, rest));
+            }
+            if (out != null) {
+                l.intoArray(out, outOff + c, rest);
+            }
+            acc = acc.add(l, rest);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** {@code (1-t) softplus(x) + pt softplus(-x)} lane by lane, {@code pt} being t times the positive weight. */
+    private static DoubleVector bceLogitsElements(DoubleVector x, DoubleVector t, DoubleVector pt, DoubleVector one) {
+        // softplus(±x) = max(±x, 0) + log1p(exp(-|x|)): one exp and one log1p serve both terms. max(x, 0) is a compare
+        // and blend (Java's max, with its NaN and -0 rules, costs several instructions), and max(-x, 0) is exactly
+        // max(x, 0) - x; the log1p term is added last, so a tiny softplus keeps its digits.
+        DoubleVector relu = x.blend(0.0, x.compare(VectorOperators.LT, 0.0));
+        DoubleVector shared = x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+        DoubleVector spPos = relu.add(shared);
+        DoubleVector spNeg = relu.sub(x).add(shared);
+        return pt.fma(spNeg, one.sub(t).mul(spPos));
     }
 }

@@ -100,6 +100,40 @@ class KernelsTest {
     }
 
     @Test
+    void rowsWithTermsBeyondTheFastExpRangeFallBackToTheSameSums() {
+        // A logit gap beyond 708 is outside VectorExp's range: the row must take the JDK's exp, not sum garbage.
+        SplittableRandom random = new SplittableRandom(17);
+        for (int trial = 0; trial < 600; trial++) {
+            int n = 16 + random.nextInt(200);
+            double[] x = new double[n];
+            int t = random.nextInt(n);
+            x[t] = random.nextDouble(-50, 50);
+            for (int i = 0; i < n; i++) {
+                if (i != t) {
+                    // Half the rows have every other term tiny too, so the far term's digits count.
+                    x[i] = x[t] - (trial % 2 == 0 ? random.nextDouble(-5, 5) : random.nextDouble(690, 707));
+                }
+            }
+            int far = (t + 1 + random.nextInt(n - 1)) % n;
+            x[far] = x[t] - random.nextDouble(708.1, 760);
+            double scalar = SCALAR.targetTail(x, 0, n, t);
+            assertThat(VECTOR.targetTail(x, 0, n, t)).isCloseTo(scalar, within(1e-13 * scalar));
+            double m = SCALAR.max(x, 0, n);
+            double tail = SCALAR.tail(x, 0, n, m);
+            assertThat(VECTOR.tail(x, 0, n, m)).isCloseTo(tail, within(1e-14 * Math.max(1, tail)));
+
+            x[far] = x[t] + random.nextDouble(708.1, 760);
+            scalar = SCALAR.targetTail(x, 0, n, t);
+            double vector = VECTOR.targetTail(x, 0, n, t);
+            if (Double.isInfinite(scalar)) {
+                assertThat(vector).isInfinite();
+            } else {
+                assertThat(vector).isCloseTo(scalar, within(1e-13 * scalar));
+            }
+        }
+    }
+
+    @Test
     void tinyTailsKeepTheirValue() {
         // logits [0, 30, -5]: the tail e^-30 + e^-35 must survive (a sum of exps minus 1 would be 0).
         double[] x = new double[20];
