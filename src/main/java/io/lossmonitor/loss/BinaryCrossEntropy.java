@@ -88,7 +88,7 @@ public final class BinaryCrossEntropy {
             double t = target[targetOffset + c];
             double w = weight == null ? 1.0 : weight[c];
             double l = logits
-                    ? w * logitElement(c, x, t, posWeight == null ? 1.0 : posWeight[c])
+                    ? w * ScalarKernels.logitElement(c, x, t, posWeight == null ? 1.0 : posWeight[c])
                     : w * probabilityElement(c, x, t);
             if (elementsOut != null) {
                 elementsOut[outOffset + c] = l;
@@ -146,7 +146,7 @@ public final class BinaryCrossEntropy {
                                   double[] weight, double[] posWeight) {
         double w = weight == null ? 1.0 : weight[i];
         double l = logits
-                ? logitElement(i, input[i], target[i], posWeight == null ? 1.0 : posWeight[i])
+                ? ScalarKernels.logitElement(i, input[i], target[i], posWeight == null ? 1.0 : posWeight[i])
                 : probabilityElement(i, input[i], target[i]);
         return w * l + 0.0;
     }
@@ -182,21 +182,6 @@ public final class BinaryCrossEntropy {
                     "target[" + index + "] = " + LogMath.describe(t) + " is outside [0, 1]");
         }
         return (t - 1.0) * LogMath.clampedLog1m(x) - t * LogMath.clampedLog(x) + 0.0;
-    }
-
-    /** One unweighted BCE-with-logits element: {@code (1-t)·softplus(x) + p·t·softplus(-x)}. */
-    static double logitElement(int index, double x, double t, double posWeight) {
-        if (!Double.isFinite(x)) {
-            throw new LossInputException(Reason.NON_FINITE_SCORE,
-                    "input[" + index + "] = " + LogMath.describe(x) + " is not finite");
-        }
-        if (!Double.isFinite(t)) {
-            throw new LossInputException(Reason.NON_FINITE_TARGET,
-                    "target[" + index + "] = " + LogMath.describe(t) + " is not finite");
-        }
-        double negative = t == 1.0 ? 0.0 : (1.0 - t) * LogMath.softplus(x);
-        double positive = t == 0.0 ? 0.0 : posWeight * t * LogMath.softplus(-x);
-        return negative + positive;
     }
 
     private static int checkClasses(int numClasses) {

@@ -1,5 +1,7 @@
 package io.lossmonitor.loss;
 
+import io.lossmonitor.loss.LossInputException.Reason;
+
 /** The exact scalar loops; the reference for {@code VectorKernels}. */
 final class ScalarKernels implements Kernels {
 
@@ -86,12 +88,27 @@ final class ScalarKernels implements Kernels {
         double sum = 0.0;
         for (int c = 0; c < n; c++) {
             double l = (w == null ? 1.0 : w[c])
-                    * BinaryCrossEntropy.logitElement(c, x[off + c], t[toff + c], p == null ? 1.0 : p[c]);
+                    * logitElement(c, x[off + c], t[toff + c], p == null ? 1.0 : p[c]);
             if (out != null) {
                 out[outOff + c] = l;
             }
             sum += l;
         }
         return sum;
+    }
+
+    /** One unweighted BCE-with-logits element: {@code (1-t)·softplus(x) + p·t·softplus(-x)}. */
+    static double logitElement(int index, double x, double t, double posWeight) {
+        if (!Double.isFinite(x)) {
+            throw new LossInputException(Reason.NON_FINITE_SCORE,
+                    "input[" + index + "] = " + LogMath.describe(x) + " is not finite");
+        }
+        if (!Double.isFinite(t)) {
+            throw new LossInputException(Reason.NON_FINITE_TARGET,
+                    "target[" + index + "] = " + LogMath.describe(t) + " is not finite");
+        }
+        double negative = t == 1.0 ? 0.0 : (1.0 - t) * LogMath.softplus(x);
+        double positive = t == 0.0 ? 0.0 : posWeight * t * LogMath.softplus(-x);
+        return negative + positive;
     }
 }

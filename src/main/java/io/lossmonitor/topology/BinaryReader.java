@@ -93,6 +93,26 @@ public final class BinaryReader {
         return out;
     }
 
+    /** What {@link BinaryWriter#writeSparseDoubles} wrote. */
+    public double[] readSparseDoubles() {
+        int n = readLength();
+        if (n < 0) {
+            return null;
+        }
+        double[] out = new double[n];
+        int others = readLength();
+        if (others < 0) {
+            buf.asDoubleBuffer().get(out);
+            buf.position(buf.position() + 8 * n);
+            return out;
+        }
+        for (int k = 0; k < others; k++) {
+            int i = readLength();
+            out[i] = readDouble();
+        }
+        return out;
+    }
+
     public int[] readInts() {
         int[] out = new int[readLength()];
         for (int i = 0; i < out.length; i++) {

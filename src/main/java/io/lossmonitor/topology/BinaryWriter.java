@@ -139,6 +139,39 @@ public final class BinaryWriter {
         return this;
     }
 
+    /**
+     * An array that is mostly +0.0 (a one-hot label distribution) as its length, the count of the other entries and
+     * their (index, value) pairs; an array where that would not be smaller is written whole after a count of -1.
+     * Bit-exact: -0.0 and NaN count as other entries. {@link BinaryReader#readSparseDoubles} reads it.
+     */
+    public BinaryWriter writeSparseDoubles(double[] values) {
+        if (values == null) {
+            return writeLength(-1);
+        }
+        int others = 0;
+        for (double v : values) {
+            if (Double.doubleToRawLongBits(v) != 0) {
+                others++;
+            }
+        }
+        writeLength(values.length);
+        if (others * 12 >= values.length * 8) {
+            writeLength(-1);
+            ensure(8 * values.length);
+            buf.asDoubleBuffer().put(values);
+            buf.position(buf.position() + 8 * values.length);
+            return this;
+        }
+        writeLength(others);
+        for (int i = 0; i < values.length; i++) {
+            if (Double.doubleToRawLongBits(values[i]) != 0) {
+                writeLength(i);
+                writeDouble(values[i]);
+            }
+        }
+        return this;
+    }
+
     public BinaryWriter writeInts(int[] values) {
         writeLength(values.length);
         ensure(4 * values.length);

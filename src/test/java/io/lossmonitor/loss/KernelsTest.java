@@ -20,6 +20,19 @@ class KernelsTest {
     }
 
     @Test
+    void theStartUpCheckPassesTheVectorKernelsAndRejectsWrongOnes() {
+        assertThat(KernelChoice.agreesWithScalar(VECTOR)).isTrue();
+        for (String broken : new String[] {"targetTail", "tail", "bceLogitsRow", "finiteMax"}) {
+            Kernels wrong = (Kernels) java.lang.reflect.Proxy.newProxyInstance(Kernels.class.getClassLoader(),
+                    new Class<?>[] {Kernels.class}, (proxy, method, args) -> {
+                        Object result = method.invoke(VECTOR, args);
+                        return method.getName().equals(broken) ? (double) result * (1 + 1e-9) : result;
+                    });
+            assertThat(KernelChoice.agreesWithScalar(wrong)).as(broken).isFalse();
+        }
+    }
+
+    @Test
     void theTargetTailIsTheMaxBasedLogPartitionAndFlagsNonFiniteScores() {
         SplittableRandom random = new SplittableRandom(5);
         for (int trial = 0; trial < 3000; trial++) {

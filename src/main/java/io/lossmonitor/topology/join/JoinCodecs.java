@@ -10,6 +10,7 @@ import io.lossmonitor.topology.BinaryWriter;
 import io.lossmonitor.topology.join.JoinInput.LabelInput;
 import io.lossmonitor.topology.join.JoinInput.PredictionInput;
 import io.lossmonitor.topology.score.Score;
+import java.util.Objects;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -39,20 +40,26 @@ public final class JoinCodecs {
     }
 
     /**
-     * First byte of the compact stored form. The earlier form starts with the prediction id's 4-byte length, whose
-     * first byte is 0 (or -1 for null), so a reader tells the two apart.
+     * First byte of the compact stored forms. The earliest form starts with the prediction id's 4-byte length, whose
+     * first byte is 0 (or -1 for null), so a reader tells them apart. Form 1 stores a score whole; form 2 (written
+     * now) stores it without what the prediction and label beside it already hold.
      */
     private static final byte COMPACT_STORED_PREDICTION = 1;
+    private static final byte COMPACT_STORED_PREDICTION_SLIM_SCORE = 2;
+    private static final byte SCORE_WHOLE = 0;
+    private static final byte SCORE_SLIM = 1;
 
     /**
      * A stored prediction without its model and prediction ids (the store's key holds them, and
-     * {@link StoredPrediction#withIds} puts them back) and with varint lengths. Each pending prediction so holds its payload plus its key once
-     * in the store and once in the expiry index.
+     * {@link StoredPrediction#withIds} puts them back) and with varint lengths. Each pending prediction so holds its
+     * payload plus its key once in the store and once in the expiry index. A scored one adds its label and its score
+     * less the ids, version, times, weight and segments (those of its prediction and label), with the label
+     * distribution sparse (one-hot for a class-index target: 100 classes took 800 bytes, now about 10).
      */
     public static Serde<StoredPrediction> storedPrediction() {
         return serde((w, s) -> {
             PredictionEvent p = s.prediction();
-            w.writeByte(COMPACT_STORED_PREDICTION).varintLengths();
+            w.writeByte(COMPACT_STORED_PREDICTION_SLIM_SCORE).varintLengths();
             w.writeString(p.modelVersion()).writeLong(p.timestampMs()).writeByte(p.task().ordinal())
                     .writeByte(p.output().ordinal()).writeDoubles(p.scores()).writeStringMap(p.segments());
             w.writeLong(s.deadlineMs());
@@ -60,10 +67,17 @@ public final class JoinCodecs {
             if (s.label() != null) {
                 LabelEvent l = s.label();
                 w.writeLong(l.timestampMs()).writeInt(l.targetIndex()).writeDoubles(l.targetVector()).writeDouble(l.weight());
-                writeScore(w, s.score());
+                if (slimmable(s.score(), p, l)) {
+                    w.writeByte(SCORE_SLIM);
+                    writeSlimScore(w, s.score());
+                } else {
+                    w.writeByte(SCORE_WHOLE);
+                    writeScore(w, s.score());
+                }
             }
         }, r -> {
-            if (r.peekByte() != COMPACT_STORED_PREDICTION) {
+            int form = r.peekByte();
+            if (form != COMPACT_STORED_PREDICTION && form != COMPACT_STORED_PREDICTION_SLIM_SCORE) {
                 return readFullStoredPrediction(r);
             }
             r.readByte();
@@ -75,8 +89,35 @@ public final class JoinCodecs {
                 return new StoredPrediction(p, deadline, null, null);
             }
             LabelEvent label = new LabelEvent(null, null, r.readLong(), r.readInt(), r.readDoubles(), r.readDouble());
-            return new StoredPrediction(p, deadline, label, readScore(r));
+            Score score = form == COMPACT_STORED_PREDICTION || r.readByte() == SCORE_WHOLE
+                    ? readScore(r) : readSlimScore(r, p, label);
+            return new StoredPrediction(p, deadline, label, score);
         });
+    }
+
+    /** Whether the score's own copies of the prediction's and label's fields are theirs (always, as the join scores). */
+    private static boolean slimmable(Score s, PredictionEvent p, LabelEvent l) {
+        return !s.retraction() && Objects.equals(s.modelId(), p.modelId())
+                && Objects.equals(s.predictionId(), p.predictionId()) && Objects.equals(s.modelVersion(), p.modelVersion())
+                && s.predictionTime() == p.timestampMs() && s.labelTime() == l.timestampMs()
+                && Double.doubleToLongBits(s.sampleWeight()) == Double.doubleToLongBits(l.weight())
+                && Objects.equals(s.segments(), p.segments());
+    }
+
+    private static void writeSlimScore(BinaryWriter w, Score s) {
+        w.writeByte(s.lossKind().ordinal()).writeDouble(s.numerator()).writeDouble(s.denominator())
+                .writeInts(s.classIndex()).writeStrings(s.className()).writeDoubles(s.classNumerator())
+                .writeDoubles(s.classDenominator()).writeDoubles(s.classProbability()).writeInt(s.predictedClass())
+                .writeDouble(s.confidence()).writeByte(s.correct()).writeDouble(s.entropy())
+                .writeSparseDoubles(s.labelDistribution());
+    }
+
+    /** A slim score, with the ids of its prediction (null until {@link StoredPrediction#withIds}). */
+    private static Score readSlimScore(BinaryReader r, PredictionEvent p, LabelEvent l) {
+        return new Score(p.modelId(), p.modelVersion(), p.predictionId(), p.timestampMs(), l.timestampMs(),
+                LOSSES[r.readByte()], false, r.readDouble(), r.readDouble(), r.readInts(), r.readStrings(),
+                r.readDoubles(), r.readDoubles(), r.readDoubles(), r.readInt(), r.readDouble(), r.readByte(),
+                r.readDouble(), l.weight(), r.readSparseDoubles(), p.segments());
     }
 
     /** The form 0.1.0 wrote first, with the ids: such state is still read after an upgrade. */

@@ -15,7 +15,7 @@ public record StoredPrediction(PredictionEvent prediction, long deadlineMs, Labe
         return label == null;
     }
 
-    /** This prediction (and its label) with the ids its store key holds and its stored form leaves out. */
+    /** This prediction (and its label and score) with the ids its store key holds and its stored form leaves out. */
     public StoredPrediction withIds(String joinKey) {
         String modelId = JoinKeys.modelId(joinKey);
         String predictionId = JoinKeys.predictionId(joinKey);
@@ -24,6 +24,7 @@ public record StoredPrediction(PredictionEvent prediction, long deadlineMs, Labe
                 p.output(), p.scores(), p.segments());
         LabelEvent l = label == null ? null : new LabelEvent(predictionId, modelId, label.timestampMs(),
                 label.targetIndex(), label.targetVector(), label.weight());
-        return new StoredPrediction(full, deadlineMs, l, score);
+        Score s = score == null || score.modelId() != null ? score : score.withIds(modelId, predictionId);
+        return new StoredPrediction(full, deadlineMs, l, s);
     }
 }

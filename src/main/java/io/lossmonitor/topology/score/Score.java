@@ -23,6 +23,13 @@ public record Score(String modelId, String modelVersion, String predictionId, lo
         return numerator / denominator;
     }
 
+    /** This score with the given ids (a stored score leaves them to its store key). */
+    public Score withIds(String modelId, String predictionId) {
+        return new Score(modelId, modelVersion, predictionId, predictionTime, labelTime, lossKind, retraction, numerator,
+                denominator, classIndex, className, classNumerator, classDenominator, classProbability, predictedClass,
+                confidence, correct, entropy, sampleWeight, labelDistribution, segments);
+    }
+
     public Score asRetraction() {
         return new Score(modelId, modelVersion, predictionId, predictionTime, labelTime, lossKind, true, numerator,
                 denominator, classIndex, className, classNumerator, classDenominator, classProbability, predictedClass,
