@@ -17,6 +17,7 @@ import io.lossmonitor.topology.StreamsSettings;
 import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.TopologySerdes;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,13 +56,17 @@ import org.apache.kafka.streams.StreamsConfig;
  * model window whose event count reaches the label's rank among that window's scores (counts only grow, so this is
  * when the window includes as many events as had been scored up to this label). Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.LatencyBenchmark
- * -Dbench.args="MAX_RECORDS_PER_S [keyed]"} with the loss-monitor records/s the end-to-end benchmark measured at C = 10
- * ({@code keyed}: with the inputs read as partitioned, {@code inputs-keyed-by-prediction-id}).
+ * -Dbench.args="MAX_RECORDS_PER_S [keyed] [own-jvm]"} with the loss-monitor records/s the end-to-end benchmark measured
+ * at C = 10 ({@code keyed}: with the inputs read as partitioned, {@code inputs-keyed-by-prediction-id}; {@code own-jvm}:
+ * the application as the service in a child JVM instead of in the benchmark's, which also hosts the broker, the
+ * registry's client, the load generator and the reader).
  */
 public final class LatencyBenchmark {
 
     private static final int CLASSES = 10;
     private static final Duration WARM_UP = Duration.ofSeconds(10);
+    /** A child JVM starts cold for every run (a first try with 10 s measured seconds of backlog throughout). */
+    private static final Duration WARM_UP_OWN_JVM = Duration.ofSeconds(45);
     private static final Duration MEASURE = Duration.ofSeconds(30);
     private static final long LABEL_LAG_MS = 200;
 
@@ -71,7 +76,11 @@ public final class LatencyBenchmark {
     public static void main(String[] args) throws Exception {
         double max = args.length > 0 ? Double.parseDouble(args[0]) : 3000;
         // "keyed": the inputs are read as partitioned (producers key by prediction id), without the join-input hop.
-        boolean keyed = args.length > 1 && args[1].equals("keyed");
+        List<String> flags = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
+        boolean keyed = flags.contains("keyed");
+        // "own-jvm": the application runs as the service in a child JVM (its own heap and collector), so its tail is
+        // not the broker's, the registry's or the load generator's garbage collection.
+        boolean ownJvm = flags.contains("own-jvm");
         List<String> results = new ArrayList<>();
         try (EmbeddedKafka kafka = new EmbeddedKafka(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
             kafka.start();
@@ -83,11 +92,12 @@ public final class LatencyBenchmark {
             int run = 0;
             // One unreported run first: otherwise the first measured one pays for the JVM's warm-up (an earlier run
             // measured its p50 in seconds while the later ones at a higher load measured tens of milliseconds).
-            measure(kafka, registry, "lat-warm", StreamsConfig.AT_LEAST_ONCE, 0.5 * max, keyed);
+            measure(kafka, registry, registryServer.url(), "lat-warm", StreamsConfig.AT_LEAST_ONCE, 0.5 * max, keyed, ownJvm);
             for (String guarantee : List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2)) {
                 for (double load : List.of(0.5, 0.8)) {
                     double rate = load * max;
-                    long[][] both = measure(kafka, registry, "lat" + (run++), guarantee, rate, keyed);
+                    long[][] both = measure(kafka, registry, registryServer.url(), "lat" + (run++), guarantee, rate, keyed,
+                            ownJvm);
                     long[] latencies = both[0];
                     double[] p = {percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 0.999)};
                     double[] w = {percentile(both[1], 0.50), percentile(both[1], 0.99), percentile(both[1], 0.999)};
@@ -109,8 +119,9 @@ public final class LatencyBenchmark {
      * Latencies in ms of the labels sent during the measurement window, to the scored event and to the window
      * update; -1 for one not scored (or not in a window update) within 30 s.
      */
-    private static long[][] measure(EmbeddedKafka kafka, RegistryClient registry, String prefix, String guarantee,
-                                  double recordsPerSecond, boolean keyed) throws Exception {
+    private static long[][] measure(EmbeddedKafka kafka, RegistryClient registry, String registryUrl, String prefix,
+                                    String guarantee, double recordsPerSecond, boolean keyed, boolean ownJvm)
+            throws Exception {
         TopologyConfig base = TopologyConfig.defaults().withTopics(prefix + "-predictions", prefix + "-labels",
                 prefix + "-models", prefix + "-scored", prefix + "-late", prefix + "-dead", prefix + "-windows");
         // Both topics have 2 partitions, and the producer below keys every record by its prediction id.
@@ -128,21 +139,20 @@ public final class LatencyBenchmark {
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
         props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-latency").toString());
-        TopologySerdes serdes = new TopologySerdes(registry);
-        serdes.resolveOutputSchemas(config);
+        // Experiments, as in EndToEndBenchmark: -Dbench.streams.<property>=<value> sets any Kafka Streams or client property.
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
+                .forEach(k -> props.put(k.substring("bench.streams.".length()), System.getProperty(k)));
         Map<String, Long> labelArrival = new ConcurrentHashMap<>();
         Map<String, Long> scoredAt = new ConcurrentHashMap<>();
         Map<String, Long> predictionTime = new ConcurrentHashMap<>();
         Map<Long, List<long[]>> windowUpdates = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
-        try (KafkaStreams streams = new KafkaStreams(LossTopology.build(config, serdes), props)) {
-            streams.start();
-            while (streams.state() != KafkaStreams.State.RUNNING) {
-                Thread.sleep(50);
-            }
+        try (AutoCloseable app = ownJvm ? childApplication(kafka, registryUrl, prefix, guarantee, keyed, config)
+                : inProcess(config, registry, props)) {
             Thread reader = Thread.ofPlatform().name("latency-reader")
                     .start(() -> read(kafka, registry, config, scoredAt, windowUpdates, stop));
-            List<String> measured = send(kafka, registry, config, recordsPerSecond, labelArrival, predictionTime);
+            List<String> measured = send(kafka, registry, config, recordsPerSecond, ownJvm ? WARM_UP_OWN_JVM : WARM_UP,
+                    labelArrival, predictionTime);
             long deadline = System.currentTimeMillis() + 30_000;
             while (System.currentTimeMillis() < deadline && !scoredAt.keySet().containsAll(measured)) {
                 Thread.sleep(100);
@@ -158,6 +168,87 @@ public final class LatencyBenchmark {
                 measured.stream().mapToLong(id -> windowedAt.containsKey(id) && labelArrival.containsKey(id)
                         ? Math.max(0, windowedAt.get(id) - labelArrival.get(id)) : -1L).toArray()};
         }
+    }
+
+    /** The application in this JVM, started and RUNNING. */
+    private static KafkaStreams inProcess(TopologyConfig config, RegistryClient registry, Properties props)
+            throws Exception {
+        TopologySerdes serdes = new TopologySerdes(registry);
+        serdes.resolveOutputSchemas(config);
+        KafkaStreams streams = new KafkaStreams(LossTopology.build(config, serdes), props);
+        streams.start();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            Thread.sleep(50);
+        }
+        return streams;
+    }
+
+    /**
+     * The application as the service ({@code run}) in a child JVM with this one's class path and the service jar's
+     * JVM flags, configured as {@link #measure} configures the in-process one; ready when its readiness endpoint says
+     * so. Closing it stops it as an operator would (SIGTERM), forcibly after a minute.
+     */
+    private static AutoCloseable childApplication(EmbeddedKafka kafka, String registryUrl, String prefix,
+                                                  String guarantee, boolean keyed, TopologyConfig config)
+            throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:+IgnoreUnrecognizedVMOptions", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "--add-modules=jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), "io.lossmonitor.cli.LossMonitorCommand", "run",
+                "--bootstrap-servers", kafka.bootstrapServers(), "--schema-registry-url", registryUrl,
+                "--http-port", Integer.toString(port), "--state-dir", Files.createTempDirectory("lossmon-latency").toString()));
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("lossmonitor.application-id", prefix);
+        settings.put("lossmonitor.topics.predictions", config.predictionsTopic());
+        settings.put("lossmonitor.topics.labels", config.labelsTopic());
+        settings.put("lossmonitor.topics.models", config.modelsTopic());
+        settings.put("lossmonitor.topics.scored-events", config.scoredEventsTopic());
+        settings.put("lossmonitor.topics.late-labels", config.lateLabelsTopic());
+        settings.put("lossmonitor.topics.dead-letters", config.deadLetterTopic());
+        settings.put("lossmonitor.topics.loss-windows", config.lossWindowsTopic());
+        settings.put("lossmonitor.replication-factor", "1");
+        settings.put("lossmonitor.standby-replicas", "0");
+        settings.put("lossmonitor.inputs-keyed-by-prediction-id", Boolean.toString(keyed));
+        settings.put("kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        settings.put("kafka." + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
+                .forEach(k -> settings.put("kafka." + k.substring("bench.streams.".length()), System.getProperty(k)));
+        settings.forEach((k, v) -> command.addAll(List.of("--set", k + "=" + v)));
+        Path log = Files.createTempFile(prefix + "-application-", ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        AutoCloseable stop = () -> {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        };
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest ready = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/health/ready")).build();
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the application exited with status " + process.exitValue() + "; see " + log);
+            }
+            try {
+                if (http.send(ready, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    break;
+                }
+            } catch (java.io.IOException e) {
+                // Not listening yet.
+            }
+            if (System.currentTimeMillis() > deadline) {
+                stop.close();
+                throw new IllegalStateException("the application was not ready within 3 minutes; see " + log);
+            }
+            Thread.sleep(100);
+        }
+        System.out.println("  " + prefix + ": the application runs in its own JVM (pid " + process.pid() + ", log " + log + ")");
+        return stop;
     }
 
     /**
@@ -188,7 +279,7 @@ public final class LatencyBenchmark {
 
     /** Sends the schedule; returns the prediction ids whose labels were sent inside the measurement window. */
     private static List<String> send(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config,
-                                     double recordsPerSecond, Map<String, Long> labelArrival,
+                                     double recordsPerSecond, Duration warmUp, Map<String, Long> labelArrival,
                                      Map<String, Long> predictionTime) throws Exception {
         AvroSerializer<Prediction> predictions = new AvroSerializer<>(registry, false);
         AvroSerializer<Label> labels = new AvroSerializer<>(registry, false);
@@ -200,7 +291,7 @@ public final class LatencyBenchmark {
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 0,
                 ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
             long start = System.nanoTime();
-            long warmUpEnd = start + WARM_UP.toNanos();
+            long warmUpEnd = start + warmUp.toNanos();
             long end = warmUpEnd + MEASURE.toNanos();
             for (long k = 0; ; k++) {
                 long due = start + k * pairIntervalNanos;
