@@ -46,7 +46,7 @@ final class KernelChoice {
      */
     static boolean agreesWithScalar(Kernels k) {
         Kernels s = ScalarKernels.INSTANCE;
-        for (int n : new int[] {3, 5, 13, 16, 37, 64}) {
+        for (int n : new int[] {3, 5, 13, 16, 37, 64, 300, 301}) {
             double[] x = new double[n];
             double[] t = new double[n];
             double[] w = new double[n];
@@ -55,7 +55,7 @@ final class KernelChoice {
                 t[i] = i % 3 == 0 ? 1.0 : 0.0;
                 w[i] = 1 + 0.1 * i;
             }
-            if (n == 37) {
+            if (n == 37 || n == 301) {
                 x[20] = x[3] - 720;
             }
             double m = s.max(x, 0, n);

@@ -21,6 +21,10 @@ final class VectorKernels implements Kernels {
      */
     private static final int MASKED_MIN_LENGTH = 4;
     private static final int BCE_MASKED_MIN_LENGTH = 2;
+    /** Rows from this length take {@link #bceLogitsTwoPass}; below it (measured at 100) its second pass costs more. */
+    private static final int BCE_TWO_PASS_MIN_LENGTH = 256;
+    /** {@link #bceLogitsTwoPass}' exp(-|x|) per element, per thread (the kernels are shared), grown to the widest row. */
+    private static final ThreadLocal<double[]> BCE_TAILS = ThreadLocal.withInitial(() -> new double[256]);
 
     @Override
     public boolean allFinite(double[] x, int off, int n) {
@@ -255,13 +259,22 @@ final class VectorKernels implements Kernels {
         if (n < BCE_MASKED_MIN_LENGTH) {
             return SCALAR.bceLogitsRow(x, off, t, toff, n, w, p, out, outOff);
         }
+        if (VectorExp.USABLE && n >= BCE_TWO_PASS_MIN_LENGTH) {
+            // Scores and targets are finite, so a non-finite sum means a logit beyond VectorExp's range (|x| > 708):
+            // the row is redone below with the JDK's exp (and the element losses written so far are overwritten).
+            double fast = bceLogitsTwoPass(x, off, t, toff, n, w, p, out, outOff);
+            if (Double.isFinite(fast)) {
+                return fast;
+            }
+        }
         DoubleVector acc = DoubleVector.zero(S);
         DoubleVector one = DoubleVector.broadcast(S, 1.0);
         int c = 0;
         for (; c <= n - S.length(); c += S.length()) {
             DoubleVector xv = DoubleVector.fromArray(S, x, off + c);
             DoubleVector tv = DoubleVector.fromArray(S, t, toff + c);
-            DoubleVector l = bceLogitsElements(xv, tv, p == null ? tv : tv.mul(DoubleVector.fromArray(S, p, c)), one);
+            DoubleVector l = bceLogitsElements(xv, tv, p == null ? tv : tv.mul(DoubleVector.fromArray(S, p, c)),
+                    softplusTail(xv), one);
             if (w != null) {
                 l = l.mul(DoubleVector.fromArray(S, w, c));
             }
@@ -270,30 +283,85 @@ final class VectorKernels implements Kernels {
             }
             acc = acc.add(l);
         }
-        if (c < n) {
-            // The rest of the row as one masked vector: a scalar exp and log1p per element cost more than the vector.
-            VectorMask<Double> rest = S.indexInRange(c, n);
-            DoubleVector xv = DoubleVector.fromArray(S, x, off + c, rest);
-            DoubleVector tv = DoubleVector.fromArray(S, t, toff + c, rest);
-            DoubleVector l = bceLogitsElements(xv, tv, p == null ? tv : tv.mul(DoubleVector.fromArray(S, p, c, rest)), one);
-            if (w != null) {
-                l = l.mul(DoubleVector.fromArray(S, w, c, rest));
-            }
-            if (out != null) {
-                l.intoArray(out, outOff + c, rest);
-            }
-            acc = acc.add(l, rest);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD) + bceLogitsRest(x, off, t, toff, c, n, w, p, out, outOff);
     }
 
-    /** {@code (1-t) softplus(x) + pt softplus(-x)} lane by lane, {@code pt} being t times the positive weight. */
-    private static DoubleVector bceLogitsElements(DoubleVector x, DoubleVector t, DoubleVector pt, DoubleVector one) {
+    /**
+     * BCE-with-logits of elements [from, n) of a row, fewer than a vector, as one masked vector: a scalar exp and
+     * log1p per element cost more than the vector.
+     */
+    private static double bceLogitsRest(double[] x, int off, double[] t, int toff, int from, int n, double[] w,
+                                        double[] p, double[] out, int outOff) {
+        if (from >= n) {
+            return 0.0;
+        }
+        VectorMask<Double> rest = S.indexInRange(from, n);
+        DoubleVector xv = DoubleVector.fromArray(S, x, off + from, rest);
+        DoubleVector tv = DoubleVector.fromArray(S, t, toff + from, rest);
+        DoubleVector l = bceLogitsElements(xv, tv, p == null ? tv : tv.mul(DoubleVector.fromArray(S, p, from, rest)),
+                softplusTail(xv), DoubleVector.broadcast(S, 1.0));
+        if (w != null) {
+            l = l.mul(DoubleVector.fromArray(S, w, from, rest));
+        }
+        if (out != null) {
+            l.intoArray(out, outOff + from, rest);
+        }
+        return l.reduceLanes(VectorOperators.ADD, rest);
+    }
+
+    /**
+     * {@link #bceLogitsRow}'s full vectors in two passes: {@code exp(-|x|)} for the row with {@link VectorExp} into a
+     * per-thread buffer, then the log1p (the JDK's) and the rest. Half the cost is the exp, and with the JDK's exp and
+     * log1p both called in one loop the compiled loop's speed varied by a third from one JVM to the next (registers
+     * saved around two calls per vector). The rest of the row takes the one-pass form.
+     */
+    private static double bceLogitsTwoPass(double[] x, int off, double[] t, int toff, int n, double[] w, double[] p,
+                                           double[] out, int outOff) {
+        VectorSpecies<Double> s = VectorExp.SPECIES;
+        int lanes = s.length();
+        int full = n - n % lanes;
+        double[] tails = BCE_TAILS.get();
+        if (tails.length < full) {
+            tails = new double[Math.max(full, 2 * tails.length)];
+            BCE_TAILS.set(tails);
+        }
+        for (int c = 0; c < full; c += lanes) {
+            VectorExp.expOrInfinity(DoubleVector.fromArray(s, x, off + c).abs().neg()).intoArray(tails, c);
+        }
+        DoubleVector acc = DoubleVector.zero(s);
+        DoubleVector one = DoubleVector.broadcast(s, 1.0);
+        for (int c = 0; c < full; c += lanes) {
+            DoubleVector xv = DoubleVector.fromArray(s, x, off + c);
+            DoubleVector tv = DoubleVector.fromArray(s, t, toff + c);
+            DoubleVector pt = p == null ? tv : tv.mul(DoubleVector.fromArray(s, p, c));
+            DoubleVector l = bceLogitsElements(xv, tv, pt,
+                    DoubleVector.fromArray(s, tails, c).lanewise(VectorOperators.LOG1P), one);
+            if (w != null) {
+                l = l.mul(DoubleVector.fromArray(s, w, c));
+            }
+            if (out != null) {
+                l.intoArray(out, outOff + c);
+            }
+            acc = acc.add(l);
+        }
+        return acc.reduceLanes(VectorOperators.ADD) + bceLogitsRest(x, off, t, toff, full, n, w, p, out, outOff);
+    }
+
+    /** {@code log1p(exp(-|x|))}, the part of softplus(x) and softplus(-x) they share. */
+    private static DoubleVector softplusTail(DoubleVector x) {
+        return x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
+    }
+
+    /**
+     * {@code (1-t) softplus(x) + pt softplus(-x)} lane by lane, {@code pt} being t times the positive weight and
+     * {@code shared} being {@link #softplusTail}.
+     */
+    private static DoubleVector bceLogitsElements(DoubleVector x, DoubleVector t, DoubleVector pt, DoubleVector shared,
+                                                  DoubleVector one) {
         // softplus(±x) = max(±x, 0) + log1p(exp(-|x|)): one exp and one log1p serve both terms. max(x, 0) is a compare
         // and blend (Java's max, with its NaN and -0 rules, costs several instructions), and max(-x, 0) is exactly
         // max(x, 0) - x; the log1p term is added last, so a tiny softplus keeps its digits.
         DoubleVector relu = x.blend(0.0, x.compare(VectorOperators.LT, 0.0));
-        DoubleVector shared = x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
         DoubleVector spPos = relu.add(shared);
         DoubleVector spNeg = relu.sub(x).add(shared);
         return pt.fma(spNeg, one.sub(t).mul(spPos));
