@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Kernels} on the JDK Vector API: SIMD max, exp and log1p. The sums of exps behind softmax cross-entropy use
  * {@link VectorExp} on 8-lane (AVX-512) machines and the JDK's vector math library elsewhere, as does everything else.
  * Only loaded when the {@code jdk.incubator.vector} module is present; rows shorter than {@link #VECTOR_MIN_LENGTH}
- * go to the scalar loops. Results agree with the scalar ones to a few ulps (each exp and log1p is within 1 ulp).
+ * (4 for the target tail, 2 for BCE, whose short rows are one masked vector) go to the scalar loops. Results agree
+ * with the scalar ones to a few ulps (each exp and log1p is within 1 ulp).
  */
 final class VectorKernels implements Kernels {
 
