@@ -16,6 +16,17 @@ public final class Benchmarks {
     private Benchmarks() {
     }
 
+    /**
+     * The Kafka Streams and client properties given for experiments as {@code -Dbench.streams.<property>=<value>}
+     * (in {@code JAVA_TOOL_OPTIONS}): the end-to-end and latency benchmarks apply them to every run.
+     */
+    static java.util.Map<String, String> streamsOverrides() {
+        java.util.Map<String, String> overrides = new java.util.TreeMap<>();
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
+                .forEach(k -> overrides.put(k.substring("bench.streams.".length()), System.getProperty(k)));
+        return overrides;
+    }
+
     public static void main(String[] args) throws Exception {
         CommandLineOptions cli = new CommandLineOptions(args);
         OptionsBuilder options = new OptionsBuilder();

@@ -216,9 +216,8 @@ public final class EndToEndBenchmark {
         // Static membership, as the Helm chart sets it: a restarted instance takes its partitions back at once
         // instead of waiting out the old member's session.
         p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), appId + "-0");
-        // Experiments: -Dbench.streams.<property>=<value> sets any Kafka Streams or client property of every run.
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
-                .forEach(k -> p.put(k.substring("bench.streams.".length()), System.getProperty(k)));
+        // Experiments: -Dbench.streams.<property>=<value>.
+        p.putAll(Benchmarks.streamsOverrides());
         return p;
     }
 

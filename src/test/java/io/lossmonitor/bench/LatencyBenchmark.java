@@ -133,22 +133,13 @@ public final class LatencyBenchmark {
                     new NewTopic(config.lateLabelsTopic(), 1, (short) 1), new NewTopic(config.deadLetterTopic(), 1, (short) 1),
                     new NewTopic(config.lossWindowsTopic(), 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
-        Properties props = StreamsSettings.defaults(prefix, kafka.bootstrapServers(), config);
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-latency").toString());
-        // Experiments, as in EndToEndBenchmark: -Dbench.streams.<property>=<value> sets any Kafka Streams or client property.
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
-                .forEach(k -> props.put(k.substring("bench.streams.".length()), System.getProperty(k)));
         Map<String, Long> labelArrival = new ConcurrentHashMap<>();
         Map<String, Long> scoredAt = new ConcurrentHashMap<>();
         Map<String, Long> predictionTime = new ConcurrentHashMap<>();
         Map<Long, List<long[]>> windowUpdates = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         try (AutoCloseable app = ownJvm ? childApplication(kafka, registryUrl, prefix, guarantee, keyed, config)
-                : inProcess(config, registry, props)) {
+                : inProcess(kafka, registry, prefix, guarantee, config)) {
             Thread reader = Thread.ofPlatform().name("latency-reader")
                     .start(() -> read(kafka, registry, config, scoredAt, windowUpdates, stop));
             List<String> measured = send(kafka, registry, config, recordsPerSecond, ownJvm ? WARM_UP_OWN_JVM : WARM_UP,
@@ -171,8 +162,15 @@ public final class LatencyBenchmark {
     }
 
     /** The application in this JVM, started and RUNNING. */
-    private static KafkaStreams inProcess(TopologyConfig config, RegistryClient registry, Properties props)
-            throws Exception {
+    private static KafkaStreams inProcess(EmbeddedKafka kafka, RegistryClient registry, String prefix, String guarantee,
+                                          TopologyConfig config) throws Exception {
+        Properties props = StreamsSettings.defaults(prefix, kafka.bootstrapServers(), config);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-latency").toString());
+        props.putAll(Benchmarks.streamsOverrides());
         TopologySerdes serdes = new TopologySerdes(registry);
         serdes.resolveOutputSchemas(config);
         KafkaStreams streams = new KafkaStreams(LossTopology.build(config, serdes), props);
@@ -185,8 +183,8 @@ public final class LatencyBenchmark {
 
     /**
      * The application as the service ({@code run}) in a child JVM with this one's class path and the service jar's
-     * JVM flags, configured as {@link #measure} configures the in-process one; ready when its readiness endpoint says
-     * so. Closing it stops it as an operator would (SIGTERM), forcibly after a minute.
+     * JVM flags, configured as {@link #inProcess} configures the in-process one; ready when its readiness endpoint
+     * says so. Closing it stops it as an operator would (SIGTERM), forcibly after a minute.
      */
     private static AutoCloseable childApplication(EmbeddedKafka kafka, String registryUrl, String prefix,
                                                   String guarantee, boolean keyed, TopologyConfig config)
@@ -215,8 +213,7 @@ public final class LatencyBenchmark {
         settings.put("lossmonitor.inputs-keyed-by-prediction-id", Boolean.toString(keyed));
         settings.put("kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         settings.put("kafka." + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
-                .forEach(k -> settings.put("kafka." + k.substring("bench.streams.".length()), System.getProperty(k)));
+        Benchmarks.streamsOverrides().forEach((k, v) -> settings.put("kafka." + k, v));
         settings.forEach((k, v) -> command.addAll(List.of("--set", k + "=" + v)));
         Path log = Files.createTempFile(prefix + "-application-", ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

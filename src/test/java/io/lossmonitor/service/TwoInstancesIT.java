@@ -114,16 +114,21 @@ class TwoInstancesIT {
                         assertThat(listed.get("models").findValuesAsText("model")).containsAll(models);
                     });
             // Each instance exports windows only for the keys it owns: both own some, so every answer above for a
-            // key of the other instance was forwarded, in both directions.
-            for (int port : List.of(portA, portB)) {
-                var owned = io.lossmonitor.metrics.PrometheusText.parse(get(port, "/metrics").body()).stream()
-                        .filter(x -> x.name().equals("lossmon_window_events") && x.labels().get("class").equals("all")
-                                && x.labels().get("window").equals("1m"))
-                        .map(x -> x.labels().get("model")).toList();
-                assertThat(owned).as("models owned by :%d", port).isNotEmpty().hasSizeLessThan(models.size());
-                answeredLocally.addAll(owned);
-            }
-            assertThat(answeredLocally).containsExactlyInAnyOrderElementsOf(models);
+            // key of the other instance was forwarded, in both directions. The metrics read the stores from another
+            // thread, which may trail the query answers above by a commit, so they are awaited too.
+            await("every model's window exported by the instance that owns it").atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                        answeredLocally.clear();
+                        for (int port : List.of(portA, portB)) {
+                            var owned = io.lossmonitor.metrics.PrometheusText.parse(get(port, "/metrics").body()).stream()
+                                    .filter(x -> x.name().equals("lossmon_window_events")
+                                            && x.labels().get("class").equals("all") && x.labels().get("window").equals("1m"))
+                                    .map(x -> x.labels().get("model")).toList();
+                            assertThat(owned).as("models owned by :%d", port).isNotEmpty().hasSizeLessThan(models.size());
+                            answeredLocally.addAll(owned);
+                        }
+                        assertThat(answeredLocally).containsExactlyInAnyOrderElementsOf(models);
+                    });
         }
     }
 }
