@@ -60,7 +60,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  * without the repartition before the join), state bytes per pending prediction, and the time back to RUNNING
  * after a restart with the state directory kept and wiped. Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.EndToEndBenchmark}
- * (optionally {@code -Dbench.args="PREDICTIONS [C,...] [ROUNDS]"}: predictions per class count [50000], the class
+ * (optionally {@code -Dbench.args="PREDICTIONS [C,...] [ROUNDS]"}: predictions per class count [200000], the class
  * counts [10,100], runs per application whose medians are reported [3]).
  */
 public final class EndToEndBenchmark {
@@ -73,7 +73,7 @@ public final class EndToEndBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int predictions = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+        int predictions = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         List<String> results = new ArrayList<>();
         try (EmbeddedKafka kafka = new EmbeddedKafka(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
             kafka.start();
@@ -136,7 +136,7 @@ public final class EndToEndBenchmark {
                         () -> LossTopology.build(config, new TopologySerdes(registry)));
                 Duration wiped = restart(kafka, "lossmon-" + in, state, true,
                         () -> LossTopology.build(config, new TopologySerdes(registry)));
-                double[] bytes = stateBytes(kafka, registry, config);
+                double[] bytes = stateBytes(kafka, registry, config, classes);
                 System.out.printf(Locale.ROOT, "C=%d: ratio %.2f, %.0f joined events per CPU-second; restart to RUNNING:"
                                 + " %.1f s with state kept, %.1f s wiped; a pending prediction holds %.0f bytes of state for a"
                                 + " %.0f-byte payload (+%.0f)%n", classes, ratio, joinedPerCpu, kept.toMillis() / 1000.0,
@@ -151,7 +151,6 @@ public final class EndToEndBenchmark {
         System.exit(0);
     }
 
-    /** @param processCpuSeconds CPU of the whole process over the run: broker, registry and RocksDB's native threads too */
     /**
      * Runs each application once on a small load of its own, unreported: otherwise whichever runs first pays for the
      * JVM's warm-up (the first pass-through measured at C = 10 ran at half the rate of the one at C = 100).
@@ -178,6 +177,7 @@ public final class EndToEndBenchmark {
                 of.applyAsDouble(Run::processCpuSeconds));
     }
 
+    /** @param processCpuSeconds CPU of the whole process over the run: broker, registry and RocksDB's native threads too */
     private record Run(double seconds, double cpuSeconds, double joined, double processCpuSeconds) {
     }
 
@@ -348,11 +348,12 @@ public final class EndToEndBenchmark {
     }
 
     /** Mean bytes of join state per pending prediction (store key + value + expiry index entry) and of its payload. */
-    private static double[] stateBytes(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config) throws Exception {
+    private static double[] stateBytes(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, int classes)
+            throws Exception {
         var serializer = new io.lossmonitor.registry.AvroSerializer<Prediction>(registry, false);
         var deserializer = new TopologySerdes(registry).predictions();
-        Traffic traffic = new Traffic(new TrafficConfig(3, List.of(ModelProfile.parse("m:multiclass:logits:10")), 200, 100,
-                1_767_225_600_000L, Duration.ofSeconds(5), 1, 0, 0, 0, 0, 0, null));
+        Traffic traffic = new Traffic(new TrafficConfig(3, List.of(ModelProfile.parse("m:multiclass:logits:" + classes)),
+                200, 100, 1_767_225_600_000L, Duration.ofSeconds(5), 1, 0, 0, 0, 0, 0, null));
         double state = 0;
         double payload = 0;
         int n = 0;
