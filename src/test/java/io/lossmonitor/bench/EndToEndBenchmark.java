@@ -101,7 +101,7 @@ public final class EndToEndBenchmark {
                 // sixth of the CPU), and a service runs for days, so its compiled steady state is what is measured.
                 List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
                 TopologyConfig keyedConfig = config.withInputPartitions(2);
-                Path state = Files.createTempDirectory("lossmon-bench-state");
+                Path state = Benchmarks.stateDir("restart-");
                 List<Run> passThroughs = new ArrayList<>();
                 List<Run> lossMonitors = new ArrayList<>();
                 List<Run> keyeds = new ArrayList<>();
@@ -218,7 +218,7 @@ public final class EndToEndBenchmark {
         Properties p = StreamsSettings.defaults(appId, kafka.bootstrapServers(), TopologyConfig.defaults());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, (state == null ? Files.createTempDirectory("lossmon-bench") : state).toString());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, (state == null ? Benchmarks.stateDir(appId + "-") : state).toString());
         // Static membership, as the Helm chart sets it: a restarted instance takes its partitions back at once
         // instead of waiting out the old member's session.
         p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), appId + "-0");
