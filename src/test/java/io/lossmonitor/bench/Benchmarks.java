@@ -1,12 +1,11 @@
 package io.lossmonitor.bench;
 
+import io.lossmonitor.fixtures.Directories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.Locale;
-import java.util.stream.Stream;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
@@ -48,8 +47,8 @@ public final class Benchmarks {
     }
 
     private static void delete(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        try {
+            Directories.delete(dir);
         } catch (IOException e) {
             System.err.println("could not delete " + dir + ": " + e);
         }

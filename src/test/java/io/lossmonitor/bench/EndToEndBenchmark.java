@@ -2,6 +2,7 @@ package io.lossmonitor.bench;
 
 import io.lossmonitor.events.PredictionEvent;
 import io.lossmonitor.fixtures.ApicurioRegistry;
+import io.lossmonitor.fixtures.Directories;
 import io.lossmonitor.fixtures.EmbeddedKafka;
 import io.lossmonitor.generator.GeneratedRecord;
 import io.lossmonitor.generator.KafkaTrafficSink;
@@ -26,14 +27,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -144,7 +143,7 @@ public final class EndToEndBenchmark {
                 results.add(String.format(Locale.ROOT, "C%d_ratio=%.2f C%d_joined_per_cpu_s=%.0f C%d_restart_kept_s=%.1f"
                                 + " C%d_restart_wiped_s=%.1f C%d_state_overhead_bytes=%.0f", classes, ratio, classes, joinedPerCpu,
                         classes, kept.toMillis() / 1000.0, classes, wiped.toMillis() / 1000.0, classes, bytes[0] - bytes[1]));
-                delete(state);
+                Directories.delete(state);
             }
         }
         System.out.println("RESULT " + String.join(" ", results));
@@ -333,7 +332,7 @@ public final class EndToEndBenchmark {
     private static Duration restart(EmbeddedKafka kafka, String appId, Path state, boolean wipe, Supplier<Topology> topology)
             throws Exception {
         if (wipe) {
-            delete(state);
+            Directories.delete(state);
             Files.createDirectories(state);
         }
         long start = System.nanoTime();
@@ -378,9 +377,4 @@ public final class EndToEndBenchmark {
                 records / run.seconds, run.cpuSeconds, records / run.cpuSeconds, run.processCpuSeconds);
     }
 
-    private static void delete(Path dir) throws Exception {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
-    }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lossmonitor.cases.LossCase;
 import io.lossmonitor.fixtures.ApicurioRegistry;
+import io.lossmonitor.fixtures.Directories;
 import io.lossmonitor.fixtures.EmbeddedKafka;
 import io.lossmonitor.fixtures.ServiceJar;
 import io.lossmonitor.fixtures.Topics;
@@ -35,7 +36,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,7 +43,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -103,11 +102,7 @@ class CrashRecoveryIT {
 
     @org.junit.jupiter.api.BeforeEach
     void logs() throws Exception {
-        if (Files.exists(LOGS)) {
-            try (Stream<Path> files = Files.walk(LOGS)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        Directories.delete(LOGS);
         Files.createDirectories(LOGS);
     }
 
@@ -237,9 +232,7 @@ class CrashRecoveryIT {
                 () -> launch("c"),
                 () -> {
                     kill("b");
-                    try (Stream<Path> files = Files.walk(state("b"))) {
-                        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
+                    Directories.delete(state("b"));
                     assertThat(state("b")).doesNotExist();
                     launch("b");
                 }));
