@@ -39,19 +39,9 @@ public final class Benchmarks {
      */
     static synchronized Path stateDir(String prefix) throws IOException {
         if (scratch == null) {
-            Path dir = Files.createTempDirectory("lossmon-bench-");
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "delete-bench-state"));
-            scratch = dir;
+            scratch = Directories.deletedAtExit(Path.of(System.getProperty("java.io.tmpdir")), "lossmon-bench-");
         }
         return Files.createTempDirectory(scratch, prefix);
-    }
-
-    private static void delete(Path dir) {
-        try {
-            Directories.delete(dir);
-        } catch (IOException e) {
-            System.err.println("could not delete " + dir + ": " + e);
-        }
     }
 
     public static void main(String[] args) throws Exception {

@@ -80,7 +80,6 @@ public final class EndToEndBenchmark {
             RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
             System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s %14s%n", "C", "application", "records",
                     "records/s", "cpu-s", "records/cpu-s", "process cpu-s");
-            warmUp(kafka, registry);
             int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
             List<Integer> classCounts = args.length > 1
                     ? java.util.Arrays.stream(args[1].split(",")).map(Integer::valueOf).toList() : List.of(10, 100);
@@ -95,9 +94,9 @@ public final class EndToEndBenchmark {
 
                 // Each application runs `rounds` times, interleaved, each as a new group from the earliest offset; the
                 // medians are reported (this shared 2-core VM varies by a third from one run to the next). Before them
-                // each runs once unreported on the same records: the small warm-up above leaves the JIT compiling
-                // through the first measured rounds (each round was faster than the one before, C2's threads took a
-                // sixth of the CPU), and a service runs for days, so its compiled steady state is what is measured.
+                // each runs once unreported on the same records: with only a small warm-up the JIT was still compiling
+                // through the measured rounds (each round was faster than the one before, C2's threads took a sixth
+                // of the CPU), and a service runs for days, so its compiled steady state is what is measured.
                 List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
                 TopologyConfig keyedConfig = config.withInputPartitions(2);
                 Path state = Benchmarks.stateDir("restart-");
@@ -148,24 +147,6 @@ public final class EndToEndBenchmark {
         }
         System.out.println("RESULT " + String.join(" ", results));
         System.exit(0);
-    }
-
-    /**
-     * Runs each application once on a small load of its own, unreported: otherwise whichever runs first pays for the
-     * JVM's warm-up (the first pass-through measured at C = 10 ran at half the rate of the one at C = 100).
-     */
-    private static void warmUp(EmbeddedKafka kafka, RegistryClient registry) throws Exception {
-        TopologyConfig config = TopologyConfig.defaults().withTopics("warm-predictions", "warm-labels", "warm-models",
-                "warm-scored", "warm-late", "warm-dead", "warm-windows");
-        kafka.createTopics(2, config.predictionsTopic(), config.labelsTopic());
-        kafka.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
-                config.deadLetterTopic(), config.lossWindowsTopic(), "warm-passthrough");
-        long records = preload(kafka, registry, config, 10, 5_000);
-        List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
-        run(kafka, "passthrough-warm", records, inputs, () -> passThrough(config, "warm-passthrough", registry), null);
-        run(kafka, "lossmon-warm", records, inputs, () -> LossTopology.build(config, new TopologySerdes(registry)), null);
-        run(kafka, "lossmon-keyed-warm", records, inputs,
-                () -> LossTopology.build(config.withInputPartitions(2), new TopologySerdes(registry)), null);
     }
 
     /** The median of each measure over the rounds. */
