@@ -1,9 +1,5 @@
 package io.lossmonitor.bench;
 
-import io.lossmonitor.fixtures.Directories;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
@@ -29,19 +25,6 @@ public final class Benchmarks {
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
                 .forEach(k -> overrides.put(k.substring("bench.streams.".length()), System.getProperty(k)));
         return overrides;
-    }
-
-    private static Path scratch;
-
-    /**
-     * A new directory for one application's state, inside one directory per benchmark JVM that is deleted when the
-     * JVM exits: the state directories were left in /tmp, 200 MB per end-to-end run.
-     */
-    static synchronized Path stateDir(String prefix) throws IOException {
-        if (scratch == null) {
-            scratch = Directories.deletedAtExit(Path.of(System.getProperty("java.io.tmpdir")), "lossmon-bench-");
-        }
-        return Files.createTempDirectory(scratch, prefix);
     }
 
     public static void main(String[] args) throws Exception {

@@ -40,6 +40,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -48,7 +49,12 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.Stores;
 
 /**
  * End-to-end throughput on a real (in-JVM) broker and registry: the input topics are pre-loaded with generated
@@ -89,7 +95,7 @@ public final class EndToEndBenchmark {
                         in + "-models", in + "-scored", in + "-late", in + "-dead", in + "-windows");
                 kafka.createTopics(2, config.predictionsTopic(), config.labelsTopic());
                 kafka.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
-                        config.deadLetterTopic(), config.lossWindowsTopic(), in + "-passthrough");
+                        config.deadLetterTopic(), config.lossWindowsTopic(), in + "-passthrough", in + "-joined");
                 long records = preload(kafka, registry, config, classes, predictions);
 
                 // Each application runs `rounds` times, interleaved, each as a new group from the earliest offset; the
@@ -99,10 +105,11 @@ public final class EndToEndBenchmark {
                 // of the CPU), and a service runs for days, so its compiled steady state is what is measured.
                 List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
                 TopologyConfig keyedConfig = config.withInputPartitions(2);
-                Path state = Benchmarks.stateDir("restart-");
+                Path state = Directories.scratch("restart-");
                 List<Run> passThroughs = new ArrayList<>();
                 List<Run> lossMonitors = new ArrayList<>();
                 List<Run> keyeds = new ArrayList<>();
+                List<Run> references = new ArrayList<>();
                 for (int round = -1; round < rounds; round++) {
                     String r = round < 0 ? "-warm" : round == 0 ? "" : "-r" + round;
                     passThroughs.add(run(kafka, "passthrough-" + in + r, records, inputs,
@@ -112,24 +119,33 @@ public final class EndToEndBenchmark {
                     // The same with producers' keys trusted: no repartition before the join.
                     keyeds.add(run(kafka, "lossmon-keyed-" + in + r, records, inputs,
                             () -> LossTopology.build(keyedConfig, new TopologySerdes(registry)), null));
+                    references.add(run(kafka, "refjoin-" + in + r, records, inputs,
+                            () -> referenceJoin(config, in + "-joined", registry), null));
                 }
-                for (List<Run> runs : List.of(passThroughs, lossMonitors, keyeds)) {
+                for (List<Run> runs : List.of(passThroughs, lossMonitors, keyeds, references)) {
                     runs.remove(0);
                 }
                 Run passThrough = median(passThroughs);
                 Run lossMonitor = median(lossMonitors);
                 Run keyed = median(keyeds);
+                Run reference = median(references);
                 print(classes, "pass-through", records, passThrough);
                 print(classes, "loss-monitor", records, lossMonitor);
                 print(classes, "lm, keyed", records, keyed);
+                print(classes, "reference join", records, reference);
                 double ratio = (records / lossMonitor.seconds) / (records / passThrough.seconds);
                 double joinedPerCpu = lossMonitor.joined / lossMonitor.cpuSeconds;
                 double keyedRatio = (records / keyed.seconds) / (records / passThrough.seconds);
                 double keyedJoinedPerCpu = keyed.joined / keyed.cpuSeconds;
+                // Within one invocation, so the VM's drift between invocations cancels out of it.
+                double referenceRatio = (records / reference.seconds) / (records / passThrough.seconds);
+                double keyedCpuPerReference = keyed.cpuSeconds / reference.cpuSeconds;
                 System.out.printf(Locale.ROOT, "C=%d, inputs keyed by prediction id: ratio %.2f, %.0f joined events per"
-                        + " CPU-second%n", classes, keyedRatio, keyedJoinedPerCpu);
-                results.add(String.format(Locale.ROOT, "C%d_keyed_ratio=%.2f C%d_keyed_joined_per_cpu_s=%.0f", classes,
-                        keyedRatio, classes, keyedJoinedPerCpu));
+                        + " CPU-second; the reference join's ratio %.2f, loss-monitor's CPU %.2f times the reference join's%n",
+                        classes, keyedRatio, keyedJoinedPerCpu, referenceRatio, keyedCpuPerReference);
+                results.add(String.format(Locale.ROOT, "C%d_keyed_ratio=%.2f C%d_keyed_joined_per_cpu_s=%.0f"
+                        + " C%d_reference_join_ratio=%.2f C%d_keyed_cpu_per_reference_join=%.2f", classes, keyedRatio, classes,
+                        keyedJoinedPerCpu, classes, referenceRatio, classes, keyedCpuPerReference));
                 Duration kept = restart(kafka, "lossmon-" + in, state, false,
                         () -> LossTopology.build(config, new TopologySerdes(registry)));
                 Duration wiped = restart(kafka, "lossmon-" + in, state, true,
@@ -178,6 +194,59 @@ public final class EndToEndBenchmark {
         return records;
     }
 
+    /**
+     * The least work a changelogged, exactly-once Kafka Streams join of these inputs does, for scale: the same sources
+     * and deserializers as the pass-through, one persistent key-value store with its changelog (the same RocksDB
+     * settings), a prediction's duplicate check and write, a label's read of its prediction and write of it marked
+     * applied (its first byte: a label applies once), and the label's record written out. None of loss-monitor's validation, scoring,
+     * windows, accounting or expiry: loss-monitor's cost beyond this one is ours, this one's beyond the pass-through
+     * is Kafka Streams' and RocksDB's for holding state.
+     */
+    private static Topology referenceJoin(TopologyConfig config, String output, RegistryClient registry) {
+        AvroDeserializer<PredictionEvent> predictions = new TopologySerdes(registry).predictions();
+        var labels = new TopologySerdes(registry).labels();
+        Topology topology = new Topology();
+        var bytes = Serdes.ByteArray();
+        topology.addSource("j-p-source", bytes.deserializer(), bytes.deserializer(), config.predictionsTopic());
+        topology.addSource("j-l-source", bytes.deserializer(), bytes.deserializer(), config.labelsTopic());
+        topology.addProcessor("j-join", () -> new Processor<byte[], byte[], byte[], byte[]>() {
+            private ProcessorContext<byte[], byte[]> context;
+            private KeyValueStore<Bytes, byte[]> store;
+
+            @Override
+            public void init(ProcessorContext<byte[], byte[]> context) {
+                this.context = context;
+                this.store = context.getStateStore("j-store");
+            }
+
+            @Override
+            public void process(Record<byte[], byte[]> record) {
+                Bytes key = Bytes.wrap(record.key());
+                String topic = context.recordMetadata().orElseThrow().topic();
+                if (topic.equals(config.predictionsTopic())) {
+                    byte[] encoded = JoinCodecs.encode(predictions.deserialize(topic, record.value()));
+                    if (store.get(key) == null) {
+                        byte[] pending = new byte[encoded.length + 1];
+                        System.arraycopy(encoded, 0, pending, 1, encoded.length);
+                        store.put(key, pending);
+                    }
+                    return;
+                }
+                labels.deserialize(topic, record.value());
+                byte[] stored = store.get(key);
+                if (stored != null && stored[0] == 0) {
+                    stored[0] = 1;
+                    store.put(key, stored);
+                    context.forward(record);
+                }
+            }
+        }, "j-p-source", "j-l-source");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("j-store"), Serdes.Bytes(),
+                Serdes.ByteArray()), "j-join");
+        topology.addSink("j-sink", output, bytes.serializer(), bytes.serializer(), "j-join");
+        return topology;
+    }
+
     private static Topology passThrough(TopologyConfig config, String output, RegistryClient registry) {
         StreamsBuilder builder = new StreamsBuilder();
         AvroDeserializer<PredictionEvent> predictions = new TopologySerdes(registry).predictions();
@@ -198,7 +267,7 @@ public final class EndToEndBenchmark {
         Properties p = StreamsSettings.defaults(appId, kafka.bootstrapServers(), TopologyConfig.defaults());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, (state == null ? Benchmarks.stateDir(appId + "-") : state).toString());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, (state == null ? Directories.scratch(appId + "-") : state).toString());
         // Static membership, as the Helm chart sets it: a restarted instance takes its partitions back at once
         // instead of waiting out the old member's session.
         p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), appId + "-0");

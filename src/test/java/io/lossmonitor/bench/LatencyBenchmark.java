@@ -1,6 +1,7 @@
 package io.lossmonitor.bench;
 
 import io.lossmonitor.fixtures.ApicurioRegistry;
+import io.lossmonitor.fixtures.Directories;
 import io.lossmonitor.fixtures.EmbeddedKafka;
 import io.lossmonitor.registry.AvroDeserializer;
 import io.lossmonitor.registry.AvroSerializer;
@@ -169,7 +170,7 @@ public final class LatencyBenchmark {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Benchmarks.stateDir(prefix + "-").toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.scratch(prefix + "-").toString());
         props.putAll(Benchmarks.streamsOverrides());
         TopologySerdes serdes = new TopologySerdes(registry);
         serdes.resolveOutputSchemas(config);
@@ -198,7 +199,7 @@ public final class LatencyBenchmark {
                 "--sun-misc-unsafe-memory-access=allow", "--add-modules=jdk.incubator.vector",
                 "-cp", System.getProperty("java.class.path"), "io.lossmonitor.cli.LossMonitorCommand", "run",
                 "--bootstrap-servers", kafka.bootstrapServers(), "--schema-registry-url", registryUrl,
-                "--http-port", Integer.toString(port), "--state-dir", Benchmarks.stateDir(prefix + "-").toString()));
+                "--http-port", Integer.toString(port), "--state-dir", Directories.scratch(prefix + "-").toString()));
         Map<String, String> settings = new java.util.LinkedHashMap<>();
         settings.put("lossmonitor.application-id", prefix);
         settings.put("lossmonitor.topics.predictions", config.predictionsTopic());

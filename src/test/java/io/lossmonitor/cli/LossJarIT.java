@@ -1,12 +1,12 @@
 package io.lossmonitor.cli;
 
+import io.lossmonitor.fixtures.Directories;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lossmonitor.cases.GoldenCases;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +53,7 @@ class LossJarIT {
 
     @Test
     void unreadableFileExitsNonZero() throws Exception {
-        Result result = java(new byte[0], "loss", "--input", Files.createTempDirectory("lossmon").resolve("none").toString());
+        Result result = java(new byte[0], "loss", "--input", Directories.scratch("lossmon").resolve("none").toString());
         assertThat(result.exit()).isEqualTo(2);
         assertThat(result.err()).contains("cannot read");
     }

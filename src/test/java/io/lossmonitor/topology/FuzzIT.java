@@ -1,5 +1,6 @@
 package io.lossmonitor.topology;
 
+import io.lossmonitor.fixtures.Directories;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
@@ -23,7 +24,6 @@ import io.lossmonitor.schema.ScoredEvent;
 import io.lossmonitor.schema.Task;
 import io.lossmonitor.topology.join.Accounting;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -113,7 +113,7 @@ class FuzzIT {
         Properties props = StreamsSettings.defaults("fuzz-it", KAFKA.bootstrapServers(), config);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-fuzz").toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.scratch("lossmon-fuzz").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         Set<KafkaStreams.State> seen = ConcurrentHashMap.newKeySet();
         try (KafkaStreams streams = new KafkaStreams(LossTopology.build(config, new TopologySerdes(registry)), props)) {

@@ -1,5 +1,6 @@
 package io.lossmonitor.topology;
 
+import io.lossmonitor.fixtures.Directories;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
@@ -22,7 +23,6 @@ import io.lossmonitor.schema.ScoredEvent;
 import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.window.WindowAggregate;
 import io.lossmonitor.topology.window.WindowKey;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +66,7 @@ class JoinIT {
         Properties props = StreamsSettings.defaults("join-it", KAFKA.bootstrapServers(), config);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-join-it").toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.scratch("lossmon-join-it").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         KafkaStreams streams = new KafkaStreams(LossTopology.build(config, new TopologySerdes(registry)), props);
         instances.add(streams);

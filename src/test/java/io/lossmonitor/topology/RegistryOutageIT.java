@@ -1,5 +1,6 @@
 package io.lossmonitor.topology;
 
+import io.lossmonitor.fixtures.Directories;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,7 +15,6 @@ import io.lossmonitor.schema.OutputKind;
 import io.lossmonitor.schema.Prediction;
 import io.lossmonitor.schema.Task;
 import io.lossmonitor.topology.join.Accounting;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -74,7 +74,7 @@ class RegistryOutageIT {
         Properties props = StreamsSettings.defaults("outage-it", KAFKA.bootstrapServers(), config);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-outage").toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.scratch("lossmon-outage").toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         Set<KafkaStreams.State> seen = ConcurrentHashMap.newKeySet();
         AvroSerializer<Prediction> predictions = new AvroSerializer<>(producerRegistry, false);

@@ -1,5 +1,6 @@
 package io.lossmonitor.topology;
 
+import io.lossmonitor.fixtures.Directories;
 import io.lossmonitor.fixtures.NewerProducer;
 import io.lossmonitor.fixtures.SharedRegistry;
 import io.lossmonitor.registry.AvroDeserializer;
@@ -13,7 +14,6 @@ import io.lossmonitor.schema.Prediction;
 import io.lossmonitor.schema.ScoredEvent;
 import io.lossmonitor.schema.Task;
 import io.lossmonitor.topology.join.Accounting;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -73,7 +73,7 @@ final class TopologyHarness implements AutoCloseable {
         serdes.resolveOutputSchemas(this.config);
         Topology topology = LossTopology.build(this.config, serdes);
         Properties props = StreamsSettings.defaults("join-test", "unused:9092", this.config);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("lossmon-ttd").toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.scratch("lossmon-ttd").toString());
         driver = new TopologyTestDriver(topology, props, Instant.ofEpochMilli(T0));
         predictions = driver.createInputTopic(this.config.predictionsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         labels = driver.createInputTopic(this.config.labelsTopic(), new ByteArraySerializer(), new ByteArraySerializer());
