@@ -1,5 +1,7 @@
 package io.lossmonitor.topology.join;
 
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -42,8 +44,24 @@ public final class Accounting {
     public static final String UNKNOWN_MODEL = "";
 
     private static final char SEPARATOR = '\u001f';
+    private static final String[] DELAY_BUCKET_OUTCOMES = new String[DELAY_BUCKETS.length + 1];
+
+    static {
+        for (int i = 0; i < DELAY_BUCKET_OUTCOMES.length; i++) {
+            DELAY_BUCKET_OUTCOMES[i] = DELAY_BUCKET + i;
+        }
+    }
 
     private final KeyValueStore<String, Long> store;
+    /**
+     * Store keys by stream, model and outcome, each built once: building and hashing a new key string for every
+     * count (six per joined event) took 3% of the stream thread in a profile. The same key instance each time also
+     * keeps its hash for the write-back buffer's map.
+     */
+    private final Map<String, Map<String, Map<String, String>>> keys = new HashMap<>();
+    /** Keys built since the cache was last cleared: model ids come from the input, so the cache is bounded. */
+    private int cached;
+    private static final int MAX_CACHED = 10_000;
 
     public Accounting(KeyValueStore<String, Long> store) {
         this.store = store;
@@ -61,7 +79,18 @@ public final class Accounting {
     }
 
     public void add(String stream, String model, String outcome, long delta) {
-        String key = key(stream, model, outcome);
+        Map<String, String> byOutcome = keys.computeIfAbsent(stream, s -> new HashMap<>())
+                .computeIfAbsent(model, m -> new HashMap<>());
+        String key = byOutcome.get(outcome);
+        if (key == null) {
+            if (++cached > MAX_CACHED) {
+                keys.clear();
+                cached = 1;
+                byOutcome = keys.computeIfAbsent(stream, s -> new HashMap<>()).computeIfAbsent(model, m -> new HashMap<>());
+            }
+            key = key(stream, model, outcome);
+            byOutcome.put(outcome, key);
+        }
         Long current = store.get(key);
         store.put(key, (current == null ? 0L : current) + delta);
     }
@@ -92,7 +121,7 @@ public final class Accounting {
         while (bucket < DELAY_BUCKETS.length && delay > DELAY_BUCKETS[bucket] * 1000) {
             bucket++;
         }
-        add(LABELS, model, DELAY_BUCKET + bucket, 1);
+        add(LABELS, model, DELAY_BUCKET_OUTCOMES[bucket], 1);
         add(LABELS, model, DELAY_SUM_MS, delay);
     }
 }

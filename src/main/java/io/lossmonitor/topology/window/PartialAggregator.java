@@ -2,7 +2,9 @@ package io.lossmonitor.topology.window;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -45,6 +47,12 @@ public final class PartialAggregator<V, P> implements Processor<String, V, Strin
     private final Folder<V, P> folder;
     private ProcessorContext<String, P> context;
     private KeyValueStore<String, P> partials;
+    /**
+     * Store keys by granule and window key, each built once per flush interval: the same key instance for every
+     * event of a key keeps its hash for the write-back buffer's map and dirty set (a new string per event and key
+     * was hashed three times). Cleared at every flush, so it holds at most what one interval touched.
+     */
+    private final Map<Long, Map<String, String>> storeKeys = new HashMap<>();
 
     public PartialAggregator(String storeName, long granuleMs, Duration flushInterval, Supplier<P> empty, Folder<V, P> folder) {
         if (granuleMs <= 0) {
@@ -70,8 +78,9 @@ public final class PartialAggregator<V, P> implements Processor<String, V, Strin
             return;
         }
         long granule = Math.floorDiv(record.timestamp(), granuleMs) * granuleMs;
+        Map<String, String> keys = storeKeys.computeIfAbsent(granule, g -> new HashMap<>());
         folder.fold(record.value(), (windowKey, change) -> {
-            String key = storeKey(granule, windowKey);
+            String key = keys.computeIfAbsent(windowKey, k -> storeKey(granule, k));
             P current = partials.get(key);
             partials.put(key, change.apply(current == null ? empty.get() : current));
         });
@@ -79,6 +88,7 @@ public final class PartialAggregator<V, P> implements Processor<String, V, Strin
 
     /** Forwards every partial and deletes it. */
     void flush() {
+        storeKeys.clear();
         List<KeyValue<String, P>> all = new ArrayList<>();
         try (KeyValueIterator<String, P> it = partials.all()) {
             it.forEachRemaining(all::add);
