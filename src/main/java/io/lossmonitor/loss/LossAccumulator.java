@@ -59,9 +59,13 @@ public final class LossAccumulator {
         count += other.count;
     }
 
-    /** PyTorch's {@code reduction='mean'} over the contributions: NaN when the denominator is 0. */
+    /**
+     * PyTorch's {@code reduction='mean'} over the contributions: NaN when the denominator is 0, also when the
+     * numerator is not (label smoothing on targets whose class weight is 0: PyTorch's nll term is 0/0 = NaN, which
+     * makes the sum NaN, not +inf).
+     */
     public double mean() {
-        return numerator.value() / denominator.value();
+        return Reduction.mean(numerator.value(), denominator.value());
     }
 
     /** PyTorch's {@code reduction='sum'}. */

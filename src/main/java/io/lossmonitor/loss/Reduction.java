@@ -20,6 +20,16 @@ public enum Reduction {
                 "reduction must be one of none, mean, sum (got " + (text == null ? "null" : "'" + text + "'") + ")");
     }
 
+    /**
+     * PyTorch's mean from a sum of losses and its divisor: NaN whenever the divisor is 0. Every loss divides by a
+     * divisor that is 0 only when nothing counts (all targets ignored, every target class weighing 0, no elements),
+     * and then PyTorch returns NaN even where the numerator is not 0: with label smoothing, cross-entropy's mean is
+     * {@code (1 - eps) * nll / d + eps / C * smooth / d}, and its nll part is 0/0 while the smoothing part is x/0.
+     */
+    public static double mean(double numerator, double denominator) {
+        return denominator == 0.0 ? Double.NaN : numerator / denominator;
+    }
+
     public String torchName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -1,5 +1,6 @@
 package io.lossmonitor.topology.score;
 
+import io.lossmonitor.loss.Reduction;
 import io.lossmonitor.schema.LossKind;
 import java.util.Map;
 
@@ -18,9 +19,9 @@ public record Score(String modelId, String modelVersion, String predictionId, lo
                     double[] classProbability, int predictedClass, double confidence, int correct, double entropy,
                     double sampleWeight, double[] labelDistribution, Map<String, String> segments) {
 
-    /** PyTorch's mean over this event alone; NaN when its target is ignored. */
+    /** PyTorch's mean over this event alone; NaN when its target is ignored or weighs 0 ({@link Reduction#mean}). */
     public double loss() {
-        return numerator / denominator;
+        return Reduction.mean(numerator, denominator);
     }
 
     /** This score with the given ids (a stored score leaves them to its store key). */

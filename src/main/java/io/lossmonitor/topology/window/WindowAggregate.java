@@ -1,6 +1,7 @@
 package io.lossmonitor.topology.window;
 
 import io.lossmonitor.loss.CompensatedSum;
+import io.lossmonitor.loss.Reduction;
 import io.lossmonitor.schema.LossKind;
 import java.util.Arrays;
 
@@ -128,8 +129,9 @@ public final class WindowAggregate {
         return denominator;
     }
 
+    /** PyTorch's mean over the window's events: NaN when the denominator is 0 ({@link Reduction#mean}). */
     public double mean() {
-        return numerator.value() / denominator.value();
+        return Reduction.mean(numerator.value(), denominator.value());
     }
 
     public double standardError() {

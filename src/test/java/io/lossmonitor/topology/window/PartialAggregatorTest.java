@@ -110,6 +110,17 @@ class PartialAggregatorTest {
     }
 
     @Test
+    void aWindowWhoseEventsAllWeighNothingHasANaNMeanEvenWithALossInIt() {
+        // Label smoothing on a target whose class weighs 0: a positive numerator and no denominator, which PyTorch's
+        // mean over these events gives as NaN (its nll term is 0/0), not +inf.
+        WindowAggregate window = new WindowAggregate();
+        window.apply(contribution(1, 0.4, 0, 0.6, 1, 0, 0, 0));
+        assertThat(window.mean()).isNaN();
+        window.apply(contribution(1, 1.0, 2, 0.6, 1, 2, 0, 0));
+        assertThat(window.mean()).isEqualTo(1.4 / 2);
+    }
+
+    @Test
     void mergedPartialsEqualTheEventsAppliedOneByOne() {
         List<WindowContribution> events = List.of(contribution(1, 0.7, 1, 0.55, 1, 1, 0, 0),
                 contribution(1, 1.9, 2, 0.81, 0, 0, 2, 0), contribution(1, 0.2, 0.5, 0.93, 1, 0, 0, 0.5),
