@@ -62,7 +62,8 @@ import org.apache.kafka.streams.state.Stores;
  * and (b) loss-monitor each catch up from the earliest offset, one after the other, with the same settings
  * (exactly_once_v2, two partitions). Reported: input records/s, the application's CPU-seconds (its own threads),
  * the ratio b/a, joined events per CPU-second (also for (c), loss-monitor reading inputs keyed by prediction id
- * without the repartition before the join), state bytes per pending prediction, and the time back to RUNNING
+ * without the repartition before the join), (d) a reference join that only holds state ({@link #referenceJoin}) and
+ * (c)'s CPU as a multiple of (d)'s, state bytes per pending prediction, and the time back to RUNNING
  * after a restart with the state directory kept and wiped. Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.EndToEndBenchmark}
  * (optionally {@code -Dbench.args="PREDICTIONS [C,...] [ROUNDS]"}: predictions per class count [200000], the class
@@ -198,9 +199,9 @@ public final class EndToEndBenchmark {
      * The least work a changelogged, exactly-once Kafka Streams join of these inputs does, for scale: the same sources
      * and deserializers as the pass-through, one persistent key-value store with its changelog (the same RocksDB
      * settings), a prediction's duplicate check and write, a label's read of its prediction and write of it marked
-     * applied (its first byte: a label applies once), and the label's record written out. None of loss-monitor's validation, scoring,
-     * windows, accounting or expiry: loss-monitor's cost beyond this one is ours, this one's beyond the pass-through
-     * is Kafka Streams' and RocksDB's for holding state.
+     * applied (its first byte: a label applies once), and the label's record written out. None of loss-monitor's
+     * validation, scoring, windows, accounting or expiry: loss-monitor's cost beyond this one is ours, this one's
+     * beyond the pass-through is Kafka Streams' and RocksDB's for holding state.
      */
     private static Topology referenceJoin(TopologyConfig config, String output, RegistryClient registry) {
         AvroDeserializer<PredictionEvent> predictions = new TopologySerdes(registry).predictions();
