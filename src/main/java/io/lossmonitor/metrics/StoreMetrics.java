@@ -290,7 +290,8 @@ public final class StoreMetrics implements MultiCollector {
         GaugeSnapshot.Builder accuracy = gauge("lossmon_window_accuracy", "Top-1 (thresholded) accuracy in the newest window");
         GaugeSnapshot.Builder ece = gauge("lossmon_window_ece", "Expected calibration error (15 bins) in the newest window");
         GaugeSnapshot.Builder baseline = gauge("lossmon_window_baseline_loss", "Loss of predicting the window's label distribution");
-        GaugeSnapshot.Builder ne = gauge("lossmon_window_normalized_entropy", "Loss mean / baseline: below 1 beats the base rate");
+        GaugeSnapshot.Builder ne = gauge("lossmon_window_normalized_entropy",
+                "Loss mean / baseline: below 1 beats the base rate; NaN while all labels are one class (baseline 0)");
         GaugeSnapshot.Builder start = gauge("lossmon_window_start_seconds", "Start of the newest window (prediction time)");
         for (Map.Entry<Labels, WindowAggregate> e : merged.entrySet()) {
             WindowAggregate a = e.getValue();

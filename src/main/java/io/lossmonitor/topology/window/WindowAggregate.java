@@ -19,7 +19,8 @@ import java.util.Arrays;
  *   <li>baseline: the loss of always predicting the window's own label distribution q: the entropy of q for
  *       cross-entropy on a model key (undefined on a class key), the mean binary entropy of each label's positive
  *       rate for BCE. Class weights and label smoothing are not applied to it;</li>
- *   <li>normalized entropy: mean / baseline (below 1: better than predicting the base rate).</li>
+ *   <li>normalized entropy: mean / baseline (below 1: better than predicting the base rate); undefined (NaN)
+ *       while every label in the window is the same class, where the baseline is 0.</li>
  * </ul>
  */
 public final class WindowAggregate {
@@ -188,8 +189,14 @@ public final class WindowAggregate {
         return h;
     }
 
+    /**
+     * Mean over baseline; undefined (NaN) when the baseline is 0, i.e. when every label in the window is the same
+     * class: the constant predictor is then perfect and the ratio says nothing about the model (+inf would page
+     * "worse than its base rate" for every hour of an imbalanced model that happens to see no positive).
+     */
     public double normalizedEntropy() {
-        return mean() / baselineLoss();
+        double baseline = baselineLoss();
+        return baseline > 0 ? mean() / baseline : Double.NaN;
     }
 
     public double entropyMean() {

@@ -121,6 +121,22 @@ class PartialAggregatorTest {
     }
 
     @Test
+    void normalizedEntropyIsUndefinedWhileEveryLabelIsOneClass() {
+        // Three events all labelled class 0: the constant predictor's loss (the baseline) is 0, so mean / baseline
+        // says nothing; one event of class 1 makes the label distribution (3/4, 1/4) and the ratio defined.
+        WindowAggregate window = new WindowAggregate();
+        for (int i = 0; i < 3; i++) {
+            window.apply(contribution(1, 0.5, 1, 0.6, 1, 1, 0));
+        }
+        assertThat(window.baselineLoss()).isZero();
+        assertThat(window.normalizedEntropy()).isNaN();
+        window.apply(contribution(1, 0.9, 1, 0.6, 0, 0, 1));
+        double baseline = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));
+        assertThat(window.baselineLoss()).isCloseTo(baseline, within(1e-15));
+        assertThat(window.normalizedEntropy()).isCloseTo((1.5 + 0.9) / 4 / baseline, within(1e-15));
+    }
+
+    @Test
     void mergedPartialsEqualTheEventsAppliedOneByOne() {
         List<WindowContribution> events = List.of(contribution(1, 0.7, 1, 0.55, 1, 1, 0, 0),
                 contribution(1, 1.9, 2, 0.81, 0, 0, 2, 0), contribution(1, 0.2, 0.5, 0.93, 1, 0, 0, 0.5),
