@@ -59,11 +59,7 @@ public final class LossAccumulator {
         count += other.count;
     }
 
-    /**
-     * PyTorch's {@code reduction='mean'} over the contributions: NaN when the denominator is 0, also when the
-     * numerator is not (label smoothing on targets whose class weight is 0: PyTorch's nll term is 0/0 = NaN, which
-     * makes the sum NaN, not +inf).
-     */
+    /** PyTorch's {@code reduction='mean'} over the contributions ({@link Reduction#mean}: NaN at a 0 denominator). */
     public double mean() {
         return Reduction.mean(numerator.value(), denominator.value());
     }

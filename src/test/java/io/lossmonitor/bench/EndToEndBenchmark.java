@@ -204,8 +204,9 @@ public final class EndToEndBenchmark {
      * beyond the pass-through is Kafka Streams' and RocksDB's for holding state.
      */
     private static Topology referenceJoin(TopologyConfig config, String output, RegistryClient registry) {
-        AvroDeserializer<PredictionEvent> predictions = new TopologySerdes(registry).predictions();
-        var labels = new TopologySerdes(registry).labels();
+        TopologySerdes serdes = new TopologySerdes(registry);
+        AvroDeserializer<PredictionEvent> predictions = serdes.predictions();
+        var labels = serdes.labels();
         Topology topology = new Topology();
         var bytes = Serdes.ByteArray();
         topology.addSource("j-p-source", bytes.deserializer(), bytes.deserializer(), config.predictionsTopic());
