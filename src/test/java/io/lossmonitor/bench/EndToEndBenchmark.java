@@ -198,7 +198,8 @@ public final class EndToEndBenchmark {
     /**
      * The least work a changelogged, exactly-once Kafka Streams join of these inputs does, for scale: the same sources
      * and deserializers as the pass-through, one persistent key-value store with its changelog (the same RocksDB
-     * settings), a prediction's duplicate check and write, a label's read of its prediction and write of it marked
+     * settings: it has loss-monitor's predictions store's name, so {@link io.lossmonitor.topology.BoundedRocksDb}
+     * tunes it the same way), a prediction's duplicate check and write, a label's read of its prediction and write of it marked
      * applied (its first byte: a label applies once), and the label's record written out. None of loss-monitor's
      * validation, scoring, windows, accounting or expiry: loss-monitor's cost beyond this one is ours, this one's
      * beyond the pass-through is Kafka Streams' and RocksDB's for holding state.
@@ -218,7 +219,7 @@ public final class EndToEndBenchmark {
             @Override
             public void init(ProcessorContext<byte[], byte[]> context) {
                 this.context = context;
-                this.store = context.getStateStore("j-store");
+                this.store = context.getStateStore(Names.PREDICTIONS_STORE);
             }
 
             @Override
@@ -243,7 +244,7 @@ public final class EndToEndBenchmark {
                 }
             }
         }, "j-p-source", "j-l-source");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore("j-store"), Serdes.Bytes(),
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PREDICTIONS_STORE), Serdes.Bytes(),
                 Serdes.ByteArray()), "j-join");
         topology.addSink("j-sink", output, bytes.serializer(), bytes.serializer(), "j-join");
         return topology;
@@ -324,10 +325,11 @@ public final class EndToEndBenchmark {
             }
         }
         System.out.printf(Locale.ROOT, "  %s: %.1f s to RUNNING, then %.1f s; stream thread blocked on Kafka %.1f s (of which producer flush %.1f s,"
-                        + " transaction commit %.1f s, offsets to transaction %.1f s), commits %.0f%n", appId, (start - created) / 1e9, seconds,
+                        + " transaction commit %.1f s, offsets to transaction %.1f s), commits %.0f; produced %.0f records, %.1f MB%n", appId, (start - created) / 1e9, seconds,
                 metric(streams, "blocked-time-ns-total") / 1e9, metric(streams, "flush-time-ns-total") / 1e9,
                 metric(streams, "txn-commit-time-ns-total") / 1e9, metric(streams, "txn-send-offsets-time-ns-total") / 1e9,
-                metric(streams, "commit-total"));
+                metric(streams, "commit-total"), metric(streams, "record-send-total"),
+                metric(streams, "outgoing-byte-total") / 1e6);
         streams.close(Duration.ofSeconds(60));
         return new Run(seconds, cpuSeconds, joined, processCpuSeconds);
     }

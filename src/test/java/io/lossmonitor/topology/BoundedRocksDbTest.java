@@ -24,7 +24,10 @@ class BoundedRocksDbTest {
         try (Options first = new Options(); Options second = new Options()) {
             first.setTableFormatConfig(new BlockBasedTableConfig());
             second.setTableFormatConfig(new BlockBasedTableConfig());
-            setter.setConfig("join-predictions", first, Map.of(BoundedRocksDb.MEMORY_MB, "64"));
+            // As Kafka Streams sets them before calling the setter.
+            first.setOptimizeFiltersForHits(true);
+            second.setOptimizeFiltersForHits(true);
+            setter.setConfig(Names.PREDICTIONS_STORE, first, Map.of(BoundedRocksDb.MEMORY_MB, "64"));
             setter.setConfig("loss-windows-1m", second, Map.of(BoundedRocksDb.MEMORY_MB, "64"));
             // The first store of the process sizes the shared cache (another test may have come first).
             assertThat(BoundedRocksDb.budgetBytes()).isPositive();
@@ -34,7 +37,13 @@ class BoundedRocksDbTest {
                 assertThat(table.cacheIndexAndFilterBlocks()).isTrue();
                 assertThat(table.pinTopLevelIndexAndFilter()).isTrue();
             }
-            setter.close("join-predictions", first);
+            // Only the predictions store, whose lookups are mostly misses, filters its last level and its memtables.
+            assertThat(first.optimizeFiltersForHits()).isFalse();
+            assertThat(first.memtableWholeKeyFiltering()).isTrue();
+            assertThat(first.memtablePrefixBloomSizeRatio()).isEqualTo(BoundedRocksDb.MEMTABLE_FILTER_RATIO);
+            assertThat(second.optimizeFiltersForHits()).isTrue();
+            assertThat(second.memtablePrefixBloomSizeRatio()).isZero();
+            setter.close(Names.PREDICTIONS_STORE, first);
             // Closing one store leaves the shared cache usable by the others.
             assertThat(BoundedRocksDb.sharedCache().isOwningHandle()).isTrue();
         }
