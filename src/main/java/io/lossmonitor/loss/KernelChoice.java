@@ -69,6 +69,11 @@ final class KernelChoice {
             for (int i = 0; same && i < n; i++) {
                 same = close(outK[i], outS[i]);
             }
+            double[] sumsK = new double[2];
+            double[] sumsS = new double[2];
+            k.softmaxSums(x, 0, n, m, sumsK);
+            s.softmaxSums(x, 0, n, m, sumsS);
+            same &= close(sumsK[0], sumsS[0]) && close(sumsK[1], sumsS[1]);
             x[n / 2] = Double.NaN;
             same &= !k.allFinite(x, 0, n) && Double.isNaN(k.finiteMax(x, 0, n)) && Double.isNaN(k.targetTail(x, 0, n, 1));
             if (!same) {

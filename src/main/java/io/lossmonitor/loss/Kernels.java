@@ -32,6 +32,13 @@ interface Kernels {
      */
     double targetTail(double[] x, int off, int n, int t);
 
+    /**
+     * The two sums softmax(x)'s entropy and confidence are made of, around the row's maximum m (finite, no score NaN;
+     * -inf scores allowed): {@code out[0]} is {@link #tail}, {@code out[1]} is {@code Σ exp(x_c - m)(x_c - m)}, in
+     * one pass. A class at -inf adds 0 to both (its exp is 0; the product 0·-inf must not turn the sum NaN).
+     */
+    void softmaxSums(double[] x, int off, int n, double m, double[] out);
+
     /** {@code Σ w_c (m - x_c)}, with w all ones when null. */
     double shifted(double[] x, int off, int n, double m, double[] w);
 

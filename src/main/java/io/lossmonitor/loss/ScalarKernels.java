@@ -58,6 +58,26 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void softmaxSums(double[] x, int off, int n, double m, double[] out) {
+        double sum = 0.0;
+        double moment = 0.0;
+        int maxima = 0;
+        for (int c = 0; c < n; c++) {
+            double v = x[off + c];
+            if (v < m) {
+                double d = v - m;
+                double e = Math.exp(d);
+                sum += e;
+                moment += e > 0 ? e * d : 0.0;
+            } else {
+                maxima++;
+            }
+        }
+        out[0] = sum + (maxima - 1);
+        out[1] = moment;
+    }
+
+    @Override
     public double targetTail(double[] x, int off, int n, int t) {
         double xt = x[off + t];
         double sum = 0.0;

@@ -155,6 +155,72 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void softmaxSums(double[] x, int off, int n, double m, double[] out) {
+        if (n < VECTOR_MIN_LENGTH) {
+            SCALAR.softmaxSums(x, off, n, m, out);
+            return;
+        }
+        if (!VectorExp.USABLE || !softmaxSumsFastExp(x, off, n, m, out)) {
+            softmaxSumsJdkExp(x, off, n, m, out);
+        }
+    }
+
+    /** {@link #softmaxSums} through {@link VectorExp}; false when a term lies below its range (a -inf score too). */
+    private static boolean softmaxSumsFastExp(double[] x, int off, int n, double m, double[] out) {
+        VectorSpecies<Double> s = VectorExp.SPECIES;
+        int lanes = s.length();
+        int full = n - n % lanes;
+        DoubleVector sum = DoubleVector.zero(s);
+        DoubleVector moment = DoubleVector.zero(s);
+        DoubleVector atMax = DoubleVector.zero(s);
+        DoubleVector one = DoubleVector.broadcast(s, 1.0);
+        for (int c = 0; c < full; c += lanes) {
+            DoubleVector d = DoubleVector.fromArray(s, x, off + c).sub(m);
+            VectorMask<Double> below = d.compare(VectorOperators.LT, 0.0);
+            DoubleVector e = VectorExp.expOrInfinity(d);
+            sum = sum.add(e, below);
+            moment = moment.add(e.mul(d), below);
+            atMax = atMax.add(one, below.not());
+        }
+        if (full < n) {
+            VectorMask<Double> rest = s.indexInRange(full, n);
+            DoubleVector d = DoubleVector.fromArray(s, x, off + full, rest).sub(m);
+            VectorMask<Double> below = d.compare(VectorOperators.LT, 0.0).and(rest);
+            DoubleVector e = VectorExp.expOrInfinity(d);
+            sum = sum.add(e, below);
+            moment = moment.add(e.mul(d), below);
+            atMax = atMax.add(one, rest.andNot(below));
+        }
+        double total = sum.reduceLanes(VectorOperators.ADD);
+        if (total == Double.POSITIVE_INFINITY) {
+            return false;
+        }
+        out[0] = total + ((int) atMax.reduceLanes(VectorOperators.ADD) - 1);
+        out[1] = moment.reduceLanes(VectorOperators.ADD);
+        return true;
+    }
+
+    private static void softmaxSumsJdkExp(double[] x, int off, int n, double m, double[] out) {
+        DoubleVector sum = DoubleVector.zero(S);
+        DoubleVector moment = DoubleVector.zero(S);
+        DoubleVector atMax = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        int c = 0;
+        for (; c <= n - S.length(); c += S.length()) {
+            DoubleVector d = DoubleVector.fromArray(S, x, off + c).sub(m);
+            VectorMask<Double> below = d.compare(VectorOperators.LT, 0.0);
+            DoubleVector e = d.lanewise(VectorOperators.EXP);
+            sum = sum.add(e, below);
+            moment = moment.add(e.mul(d), below.and(e.compare(VectorOperators.GT, 0.0)));
+            atMax = atMax.add(one, below.not());
+        }
+        // The rest through the scalar loop, whose tail counts one maximum out (-1): this part's own maxima all count.
+        SCALAR.softmaxSums(x, off + c, n - c, m, out);
+        out[0] += sum.reduceLanes(VectorOperators.ADD) + atMax.reduceLanes(VectorOperators.ADD);
+        out[1] += moment.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
     public double targetTail(double[] x, int off, int n, int t) {
         if (n < MASKED_MIN_LENGTH) {
             return SCALAR.targetTail(x, off, n, t);

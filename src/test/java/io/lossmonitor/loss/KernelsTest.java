@@ -30,6 +30,59 @@ class KernelsTest {
                     });
             assertThat(KernelChoice.agreesWithScalar(wrong)).as(broken).isFalse();
         }
+        Kernels wrongMoment = (Kernels) java.lang.reflect.Proxy.newProxyInstance(Kernels.class.getClassLoader(),
+                new Class<?>[] {Kernels.class}, (proxy, method, args) -> {
+                    Object result = method.invoke(VECTOR, args);
+                    if (method.getName().equals("softmaxSums")) {
+                        ((double[]) args[4])[1] *= 1 + 1e-9;
+                    }
+                    return result;
+                });
+        assertThat(KernelChoice.agreesWithScalar(wrongMoment)).isFalse();
+    }
+
+    @Test
+    void theSoftmaxSumsAgreeAndAreTheirDefinitions() {
+        SplittableRandom random = new SplittableRandom(23);
+        double[] vector = new double[2];
+        double[] scalar = new double[2];
+        for (int trial = 0; trial < 3000; trial++) {
+            int n = 1 + random.nextInt(300);
+            double scale = new double[] {0.5, 10, 300}[trial % 3];
+            double[] x = new double[n + 1];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextDouble(-scale, scale);
+            }
+            int off = 1;
+            if (trial % 5 == 0) {
+                x[off + random.nextInt(n)] = x[off + random.nextInt(n)]; // ties at the maximum count exactly
+            }
+            if (trial % 7 == 0) {
+                x[off + random.nextInt(n)] = Double.NEGATIVE_INFINITY; // a masked class
+            }
+            if (trial % 11 == 0) {
+                x[off + random.nextInt(n)] = -1e4; // beyond the fast exp's range
+            }
+            double m = SCALAR.max(x, off, n);
+            if (m == Double.NEGATIVE_INFINITY) {
+                continue;
+            }
+            // The definitions, term by term.
+            double tail = -1;
+            double moment = 0;
+            for (int c = 0; c < n; c++) {
+                double d = x[off + c] - m;
+                tail += Math.exp(d);
+                moment += d == Double.NEGATIVE_INFINITY ? 0 : Math.exp(d) * d;
+            }
+            SCALAR.softmaxSums(x, off, n, m, scalar);
+            VECTOR.softmaxSums(x, off, n, m, vector);
+            assertThat(scalar[0]).isCloseTo(tail, within(1e-13 * Math.max(1, tail)));
+            assertThat(scalar[1]).isCloseTo(moment, within(1e-13 * Math.max(1, Math.abs(moment))));
+            assertThat(vector[0]).isCloseTo(scalar[0], within(1e-14 * Math.max(1, scalar[0])));
+            assertThat(vector[1]).isCloseTo(scalar[1], within(1e-13 * Math.max(1, Math.abs(scalar[1]))));
+            assertThat(scalar[0]).isCloseTo(SCALAR.tail(x, off, n, m), within(1e-15 * Math.max(1, scalar[0])));
+        }
     }
 
     @Test

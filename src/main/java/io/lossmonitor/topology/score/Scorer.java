@@ -6,6 +6,7 @@ import io.lossmonitor.events.PredictionEvent;
 import io.lossmonitor.loss.CrossEntropy;
 import io.lossmonitor.loss.LossInputException;
 import io.lossmonitor.loss.LossInputException.Reason;
+import io.lossmonitor.loss.Softmax;
 import io.lossmonitor.schema.OutputKind;
 import io.lossmonitor.schema.Task;
 
@@ -180,34 +181,20 @@ public final class Scorer {
 
     /**
      * A multi-class prediction's own statistics: the predicted class (the first highest score), its probability, the
-     * Shannon entropy in nats, and log p of any class.
-     *
-     * <p>From logits it takes one pass of exponentials and no array: with m the highest logit, e_c = exp(x_c - m) and
-     * S' the sum of e_c over the other classes, log Z = m + log1p(S'), the confidence is 1 / (1 + S'), and the
-     * entropy is -sum p_c log p_c = log1p(S') - sum e_c (x_c - m) / (1 + S') (log1p keeps a near-certain
-     * prediction's tiny entropy exact). The other outputs go through {@link #logProbabilities}.
+     * Shannon entropy in nats, and log p of any class. Logits go through the loss core's {@link Softmax} (one pass of
+     * exponentials, no array); the other outputs through {@link #logProbabilities}.
      */
     record Distribution(int predicted, double confidence, double entropy, double[] scores, double offset,
                         double[] logProbs) {
 
         static Distribution of(OutputKind output, double[] scores) {
-            int predicted = argmax(scores);
             if (output != OutputKind.LOGITS) {
+                int predicted = argmax(scores);
                 double[] lp = logProbabilities(output, scores);
                 return new Distribution(predicted, Math.exp(lp[predicted]), Scorer.entropy(lp), scores, 0, lp);
             }
-            double m = scores[predicted];
-            double others = 0;
-            double weighted = 0;
-            for (int c = 0; c < scores.length; c++) {
-                double x = scores[c] - m;
-                double e = Math.exp(x);
-                weighted += e * x;
-                others += c == predicted ? 0 : e;
-            }
-            double logS = Math.log1p(others);
-            double entropy = Math.max(logS - weighted / (1 + others), 0.0);
-            return new Distribution(predicted, 1 / (1 + others), entropy, scores, m + logS, null);
+            Softmax s = Softmax.of(scores);
+            return new Distribution(s.predicted(), s.confidence(), s.entropy(), scores, s.logPartition(), null);
         }
 
         /** log p of class {@code c}. */

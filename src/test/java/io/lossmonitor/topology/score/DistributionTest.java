@@ -61,4 +61,60 @@ class DistributionTest {
                 within(1e-15));
         assertThat(d.logProbability(2)).isEqualTo(Math.log(0.3));
     }
+
+    @Test
+    void aMaskedClassAtMinusInfinityHasProbabilityZeroAndAddsNothing() {
+        // Masking a class with a -inf logit leaves the distribution over the others as it was (softmax's definition);
+        // 0 * -inf in the entropy's sum had made it NaN.
+        Scorer.Distribution two = Scorer.Distribution.of(OutputKind.LOGITS, new double[] {0, Double.NEGATIVE_INFINITY, 0});
+        assertThat(two.confidence()).isEqualTo(0.5);
+        assertThat(two.entropy()).isCloseTo(Math.log(2), within(1e-15));
+        assertThat(two.logProbability(1)).isEqualTo(Double.NEGATIVE_INFINITY);
+        Random r = new Random(3);
+        for (int trial = 0; trial < 200; trial++) {
+            // Long rows take the vector kernels' path for rows whose exp leaves the fast range.
+            int classes = 16 + r.nextInt(200);
+            double[] kept = r.doubles(classes, -8, 8).toArray();
+            double[] masked = new double[classes + 5];
+            int[] at = r.ints(5, 0, classes + 5).distinct().sorted().toArray();
+            for (int i = 0, k = 0, a = 0; i < masked.length; i++) {
+                masked[i] = a < at.length && at[a] == i ? Double.NEGATIVE_INFINITY : k < classes ? kept[k++] : -30;
+                if (a < at.length && at[a] == i) {
+                    a++;
+                }
+            }
+            double[] finite = java.util.Arrays.stream(masked).filter(Double::isFinite).toArray();
+            Scorer.Distribution expected = Scorer.Distribution.of(OutputKind.LOGITS, finite);
+            Scorer.Distribution d = Scorer.Distribution.of(OutputKind.LOGITS, masked);
+            assertThat(d.confidence()).isCloseTo(expected.confidence(), within(1e-14));
+            assertThat(d.entropy()).isCloseTo(expected.entropy(), within(1e-12 * expected.entropy()));
+            assertThat(masked[d.predicted()]).isEqualTo(finite[expected.predicted()]);
+        }
+    }
+
+    @Test
+    void equalLogitsGiveTheUniformDistribution() {
+        for (int classes : new int[] {2, 7, 16, 37, 300}) {
+            double[] logits = new double[classes];
+            java.util.Arrays.fill(logits, 1.25);
+            Scorer.Distribution d = Scorer.Distribution.of(OutputKind.LOGITS, logits);
+            assertThat(d.predicted()).isZero();
+            assertThat(d.confidence()).isCloseTo(1.0 / classes, within(1e-16));
+            assertThat(d.entropy()).isCloseTo(Math.log(classes), within(1e-14));
+            assertThat(d.logProbability(classes - 1)).isCloseTo(-Math.log(classes), within(1e-14));
+        }
+    }
+
+    @Test
+    void aNanOrPositiveInfiniteLogitMakesTheStatisticsNaN() {
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            for (int classes : new int[] {3, 40}) {
+                double[] logits = new double[classes];
+                logits[classes / 2] = bad;
+                Scorer.Distribution d = Scorer.Distribution.of(OutputKind.LOGITS, logits);
+                assertThat(d.confidence()).isNaN();
+                assertThat(d.entropy()).isNaN();
+            }
+        }
+    }
 }
