@@ -23,15 +23,16 @@ public record Softmax(int predicted, double confidence, double entropy, double l
     /** The statistics of softmax(x). */
     public static Softmax of(double[] x) {
         int predicted = 0;
+        double m = x.length == 0 ? Double.NaN : x[0];
         boolean nan = false;
-        for (int c = 0; c < x.length; c++) {
+        for (int c = 1; c < x.length; c++) {
             double v = x[c];
-            if (v > x[predicted]) {
+            if (v > m) {
+                m = v;
                 predicted = c;
             }
             nan |= v != v;
         }
-        double m = x.length == 0 ? Double.NaN : x[predicted];
         if (nan || !Double.isFinite(m)) {
             return new Softmax(predicted, Double.NaN, Double.NaN, Double.NaN);
         }
