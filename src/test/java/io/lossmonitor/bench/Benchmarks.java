@@ -27,6 +27,20 @@ public final class Benchmarks {
         return overrides;
     }
 
+    /**
+     * The benchmarks' broker. Its logs go to a RAM disk when the machine has one ({@code /dev/shm}; another directory
+     * with {@code -Dbench.broker.dir=DIR}, the system's temporary directory with {@code -Dbench.broker.dir=}): in
+     * production the broker runs on machines of its own, but here it shares the two cores with the application, and
+     * on the VM's disk the kernel's write-back of its gigabytes of logs (and the broker's writes stalled behind it)
+     * took CPU and time from whichever application ran meanwhile, the more the more it wrote.
+     */
+    static io.lossmonitor.fixtures.EmbeddedKafka broker() {
+        String dir = System.getProperty("bench.broker.dir",
+                java.nio.file.Files.isDirectory(java.nio.file.Path.of("/dev/shm")) ? "/dev/shm" : "");
+        var kafka = new io.lossmonitor.fixtures.EmbeddedKafka();
+        return dir.isEmpty() ? kafka : kafka.withLogsUnder(java.nio.file.Path.of(dir));
+    }
+
     public static void main(String[] args) throws Exception {
         CommandLineOptions cli = new CommandLineOptions(args);
         OptionsBuilder options = new OptionsBuilder();

@@ -83,7 +83,7 @@ public final class LatencyBenchmark {
         // not the broker's, the registry's or the load generator's garbage collection.
         boolean ownJvm = flags.contains("own-jvm");
         List<String> results = new ArrayList<>();
-        try (EmbeddedKafka kafka = new EmbeddedKafka(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
+        try (EmbeddedKafka kafka = Benchmarks.broker(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
             kafka.start();
             registryServer.start();
             RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
