@@ -28,13 +28,17 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * the buffer, and only at the task's commit, or when {@link #MAX_DIRTY_AGE_MS} has passed, is each changed key
  * serialized once and written to the store below (and so to its changelog). Kafka Streams' own record cache does
  * the same for bytes, but serializes and deserializes the value on every update, which for these stores cost more
- * than the update itself.
+ * than the update itself. The one exception is the first change after each commit, which goes through at once: its
+ * changelog partition then joins the commit's transaction while the task processes, instead of in the commit's
+ * producer flush, which would wait for the broker to add the partition to the transaction before appending to it
+ * (the end-to-end benchmark measured about a third less time in the flush per commit).
  *
  * <p>Why nothing is lost or counted twice: Kafka Streams calls {@link #flushCache()} on every {@link CachedStateStore}
  * of a task before it flushes the task's producer and commits its offsets (in one transaction under exactly-once),
  * so what the buffer held goes to the changelog in the transaction of the records that produced it; when a task is
  * closed dirty its stores are closed (or get {@link #clearCache()}), and the buffer is dropped with the aborted
- * transaction; a task recycled between active and standby also gets {@code clearCache()}, so no value read before
+ * transaction (what reached the store below before the commit, like every write to a store without a buffer, is
+ * wiped with the task's state under exactly-once and restored from the changelog); a task recycled between active and standby also gets {@code clearCache()}, so no value read before
  * a standby's restoration is served after it.
  * ({@code CachedStateStore} is a Kafka Streams internal interface; {@code WriteBackStoreTest} pins this contract for
  * the version in use, and the crash tests check the books stay exact.)
@@ -58,6 +62,8 @@ public final class WriteBackStore<K, V> implements KeyValueStore<K, V>, CachedSt
     private final Set<K> dirty = new HashSet<>();
     private volatile Thread owner;
     private long firstDirtyAtMs = -1;
+    /** Whether a change has gone to the store below since the last commit ({@link #flushCache()}). */
+    private boolean writtenSinceCommit;
 
     private final LongSupplier clock;
 
@@ -155,6 +161,13 @@ public final class WriteBackStore<K, V> implements KeyValueStore<K, V>, CachedSt
     }
 
     private void markDirty(K key) {
+        if (!writtenSinceCommit) {
+            // Through at once, so that the changelog partition joins the transaction now (class comment).
+            writtenSinceCommit = true;
+            dirty.add(key);
+            writeBack();
+            return;
+        }
         if (dirty.isEmpty()) {
             firstDirtyAtMs = clock.getAsLong();
         } else if (clock.getAsLong() - firstDirtyAtMs > MAX_DIRTY_AGE_MS) {
@@ -253,6 +266,7 @@ public final class WriteBackStore<K, V> implements KeyValueStore<K, V>, CachedSt
         if (!dirty.isEmpty()) {
             writeBack();
         }
+        writtenSinceCommit = false;
         if (inner instanceof CachedStateStore<?, ?> cached) {
             cached.flushCache();
         }
@@ -262,6 +276,7 @@ public final class WriteBackStore<K, V> implements KeyValueStore<K, V>, CachedSt
     public void clearCache() {
         values.clear();
         dirty.clear();
+        writtenSinceCommit = false;
         if (inner instanceof CachedStateStore<?, ?> cached) {
             cached.clearCache();
         }
