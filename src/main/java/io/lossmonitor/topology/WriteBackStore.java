@@ -38,8 +38,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * so what the buffer held goes to the changelog in the transaction of the records that produced it; when a task is
  * closed dirty its stores are closed (or get {@link #clearCache()}), and the buffer is dropped with the aborted
  * transaction (what reached the store below before the commit, like every write to a store without a buffer, is
- * wiped with the task's state under exactly-once and restored from the changelog); a task recycled between active and standby also gets {@code clearCache()}, so no value read before
- * a standby's restoration is served after it.
+ * wiped with the task's state under exactly-once and restored from the changelog); a task recycled between active
+ * and standby also gets {@code clearCache()}, so no value read before a standby's restoration is served after it.
  * ({@code CachedStateStore} is a Kafka Streams internal interface; {@code WriteBackStoreTest} pins this contract for
  * the version in use, and the crash tests check the books stay exact.)
  *

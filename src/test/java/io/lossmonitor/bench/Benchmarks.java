@@ -32,7 +32,7 @@ public final class Benchmarks {
      * with {@code -Dbench.broker.dir=DIR}, the system's temporary directory with {@code -Dbench.broker.dir=}): in
      * production the broker runs on machines of its own, but here it shares the two cores with the application, and
      * on the VM's disk the kernel's write-back of its gigabytes of logs (and the broker's writes stalled behind it)
-     * took CPU and time from whichever application ran meanwhile, the more the more it wrote.
+     * took CPU and time from whichever application ran meanwhile, and the more so the more that application wrote.
      */
     static io.lossmonitor.fixtures.EmbeddedKafka broker() {
         String dir = System.getProperty("bench.broker.dir",
