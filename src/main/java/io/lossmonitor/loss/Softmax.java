@@ -11,7 +11,8 @@ package io.lossmonitor.loss;
  * -inf (masked out) has probability 0 and adds nothing; a NaN or +inf logit, or a row all -inf, makes the statistics
  * NaN.
  *
- * @param predicted the first class with the largest logit (a NaN is never the largest)
+ * @param predicted the first class with the largest logit (a NaN after the first class is never the largest; with a
+ *                  NaN in the row the statistics are NaN anyway)
  * @param confidence the predicted class's probability
  * @param entropy the entropy in nats, never below 0
  * @param logPartition log Σ exp(x_c), so that log p_c = x_c - logPartition

@@ -1,5 +1,8 @@
 package io.lossmonitor.bench;
 
+import io.lossmonitor.fixtures.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
@@ -34,11 +37,10 @@ public final class Benchmarks {
      * on the VM's disk the kernel's write-back of its gigabytes of logs (and the broker's writes stalled behind it)
      * took CPU and time from whichever application ran meanwhile, and the more so the more that application wrote.
      */
-    static io.lossmonitor.fixtures.EmbeddedKafka broker() {
-        String dir = System.getProperty("bench.broker.dir",
-                java.nio.file.Files.isDirectory(java.nio.file.Path.of("/dev/shm")) ? "/dev/shm" : "");
-        var kafka = new io.lossmonitor.fixtures.EmbeddedKafka();
-        return dir.isEmpty() ? kafka : kafka.withLogsUnder(java.nio.file.Path.of(dir));
+    static EmbeddedKafka broker() {
+        String dir = System.getProperty("bench.broker.dir", Files.isDirectory(Path.of("/dev/shm")) ? "/dev/shm" : "");
+        EmbeddedKafka kafka = new EmbeddedKafka();
+        return dir.isEmpty() ? kafka : kafka.withLogsUnder(Path.of(dir));
     }
 
     public static void main(String[] args) throws Exception {

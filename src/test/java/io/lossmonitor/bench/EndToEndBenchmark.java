@@ -205,8 +205,8 @@ public final class EndToEndBenchmark {
      * The least work a changelogged, exactly-once Kafka Streams join of these inputs does, for scale: the same sources
      * and deserializers as the pass-through, one persistent key-value store with its changelog (the same RocksDB
      * settings: it has loss-monitor's predictions store's name, so {@link io.lossmonitor.topology.BoundedRocksDb}
-     * tunes it the same way), a prediction's duplicate check and write, a label's read of its prediction and write of it marked
-     * applied (its first byte: a label applies once), and the label's record written out. None of loss-monitor's
+     * tunes it the same way), a prediction's duplicate check and write, a label's read of its prediction and write of
+     * it marked applied (its first byte: a label applies once), and the label's record written out. None of loss-monitor's
      * validation, scoring, windows, accounting or expiry: loss-monitor's cost beyond this one is ours, this one's
      * beyond the pass-through is Kafka Streams' and RocksDB's for holding state.
      */
