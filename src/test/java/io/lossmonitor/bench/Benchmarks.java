@@ -24,9 +24,21 @@ public final class Benchmarks {
      * (in {@code JAVA_TOOL_OPTIONS}): the end-to-end and latency benchmarks apply them to every run.
      */
     static java.util.Map<String, String> streamsOverrides() {
+        return propertiesUnder("bench.streams.");
+    }
+
+    /**
+     * The properties of the variant the end-to-end benchmark compares with the baseline when any are given, as
+     * {@code -Dbench.variant.<property>=<value>}.
+     */
+    static java.util.Map<String, String> variantOverrides() {
+        return propertiesUnder("bench.variant.");
+    }
+
+    private static java.util.Map<String, String> propertiesUnder(String prefix) {
         java.util.Map<String, String> overrides = new java.util.TreeMap<>();
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("bench.streams."))
-                .forEach(k -> overrides.put(k.substring("bench.streams.".length()), System.getProperty(k)));
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(prefix))
+                .forEach(k -> overrides.put(k.substring(prefix.length()), System.getProperty(k)));
         return overrides;
     }
 

@@ -71,6 +71,8 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class EndToEndBenchmark {
 
+    /** The suffix of the application ids that run with {@link Benchmarks#variantOverrides()}. */
+    private static final String VARIANT = "-variant";
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -98,6 +100,10 @@ public final class EndToEndBenchmark {
                 kafka.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
                         config.deadLetterTopic(), config.lossWindowsTopic(), in + "-passthrough", in + "-joined");
                 long records = preload(kafka, registry, config, classes, predictions);
+                if (!Benchmarks.variantOverrides().isEmpty()) {
+                    compareVariant(kafka, registry, config, in, records, rounds);
+                    continue;
+                }
 
                 // Each application runs `rounds` times, interleaved, each as a new group from the earliest offset; the
                 // medians are reported (this shared 2-core VM varies by a third from one run to the next). Before them
@@ -164,6 +170,44 @@ public final class EndToEndBenchmark {
         }
         System.out.println("RESULT " + String.join(" ", results));
         System.exit(0);
+    }
+
+    /**
+     * An experiment instead of the report: loss-monitor (keyed inputs) with and without the properties given as
+     * {@code -Dbench.variant.<property>=<value>}, alternating which runs first, beside the pass-through. A change is
+     * judged by the variant's time and CPU as a fraction of the baseline's in the same round (the VM's pace drifts by
+     * more than most changes between invocations, less within a round).
+     */
+    private static void compareVariant(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, String in,
+                                       long records, int rounds) throws Exception {
+        List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
+        TopologyConfig keyedConfig = config.withInputPartitions(2);
+        Supplier<Topology> topology = () -> LossTopology.build(keyedConfig, new TopologySerdes(registry));
+        System.out.println("variant: " + Benchmarks.variantOverrides());
+        List<Double> timeRatios = new ArrayList<>();
+        List<Double> cpuRatios = new ArrayList<>();
+        for (int round = -1; round < rounds; round++) {
+            String r = round < 0 ? "-warm" : "-r" + round;
+            Run passThrough = run(kafka, "passthrough-" + in + r, records, inputs,
+                    () -> passThrough(config, in + "-passthrough", registry), null);
+            boolean baseFirst = round % 2 == 0;
+            Run first = run(kafka, "lossmon-keyed-" + in + r + (baseFirst ? "" : VARIANT), records, inputs, topology, null);
+            Run second = run(kafka, "lossmon-keyed-" + in + r + (baseFirst ? VARIANT : ""), records, inputs, topology, null);
+            Run base = baseFirst ? first : second;
+            Run variant = baseFirst ? second : first;
+            System.out.printf(Locale.ROOT, "round %d: pass-through %.1f s; baseline %.1f s, %.2f CPU-s (ratio %.3f);"
+                            + " variant %.1f s, %.2f CPU-s (ratio %.3f); variant/baseline time %.3f, CPU %.3f%n", round,
+                    passThrough.seconds, base.seconds, base.cpuSeconds, passThrough.seconds / base.seconds,
+                    variant.seconds, variant.cpuSeconds, passThrough.seconds / variant.seconds,
+                    variant.seconds / base.seconds, variant.cpuSeconds / base.cpuSeconds);
+            if (round >= 0) {
+                timeRatios.add(variant.seconds / base.seconds);
+                cpuRatios.add(variant.cpuSeconds / base.cpuSeconds);
+            }
+        }
+        System.out.printf(Locale.ROOT, "VARIANT %s time_ratios=%s cpu_ratios=%s%n", in, timeRatios.stream().sorted()
+                .map(v -> String.format(Locale.ROOT, "%.3f", v)).toList(), cpuRatios.stream().sorted()
+                .map(v -> String.format(Locale.ROOT, "%.3f", v)).toList());
     }
 
     /** The median of each measure over the rounds. */
@@ -282,6 +326,9 @@ public final class EndToEndBenchmark {
         p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), appId + "-0");
         // Experiments: -Dbench.streams.<property>=<value>.
         p.putAll(Benchmarks.streamsOverrides());
+        if (appId.endsWith(VARIANT)) {
+            p.putAll(Benchmarks.variantOverrides());
+        }
         return p;
     }
 

@@ -15,6 +15,7 @@ class BoundedRocksDbTest {
     void theBudgetComesFromTheSettings() {
         assertThat(BoundedRocksDb.budget(Map.of(BoundedRocksDb.MEMORY_MB, "64"))).isEqualTo(64L * 1024 * 1024);
         assertThat(BoundedRocksDb.budget(Map.of())).isEqualTo(256L * 1024 * 1024);
+        assertThat(BoundedRocksDb.memtableBytes(256L * 1024 * 1024)).isEqualTo(128L * 1024 * 1024);
     }
 
     @Test
@@ -27,6 +28,8 @@ class BoundedRocksDbTest {
             // As Kafka Streams sets them before calling the setter.
             first.setOptimizeFiltersForHits(true);
             second.setOptimizeFiltersForHits(true);
+            first.setWriteBufferSize(16L * 1024 * 1024);
+            second.setWriteBufferSize(16L * 1024 * 1024);
             setter.setConfig(Names.PREDICTIONS_STORE, first, Map.of(BoundedRocksDb.MEMORY_MB, "64"));
             setter.setConfig("loss-windows-1m", second, Map.of(BoundedRocksDb.MEMORY_MB, "64"));
             // The first store of the process sizes the shared cache (another test may have come first).
@@ -42,6 +45,9 @@ class BoundedRocksDbTest {
             assertThat(first.memtableWholeKeyFiltering()).isTrue();
             assertThat(first.memtablePrefixBloomSizeRatio()).isEqualTo(BoundedRocksDb.MEMTABLE_FILTER_RATIO);
             assertThat(second.optimizeFiltersForHits()).isTrue();
+            // Only the predictions store, which takes nearly all the writes, has larger memtables.
+            assertThat(first.writeBufferSize()).isEqualTo(64L * 1024 * 1024);
+            assertThat(second.writeBufferSize()).isEqualTo(16L * 1024 * 1024);
             assertThat(second.memtablePrefixBloomSizeRatio()).isZero();
             setter.close(Names.PREDICTIONS_STORE, first);
             // Closing one store leaves the shared cache usable by the others.
