@@ -337,9 +337,9 @@ public final class EndToEndBenchmark {
                            Path state) throws Exception {
         // Timed from RUNNING: creating the internal topics and joining the group happen once per application, not
         // per record (they took loss-monitor ~2 s here, a fifth of a run of this size, and the pass-through none).
-        // Each run starts from a settled process: the run before it leaves garbage on the heap and the broker still
-        // writing out and trimming its logs, and without this pause the second of two like runs took up to a quarter
-        // longer than the first.
+        // Each run starts from a settled process: without this pause the second of two like runs took up to a quarter
+        // longer than the first (the run before leaves garbage on the heap; the broker may still be busy with its
+        // logs: the cause was not pinned down, the pause removed the order effect).
         System.gc();
         Thread.sleep(2_000);
         long created = System.nanoTime();
