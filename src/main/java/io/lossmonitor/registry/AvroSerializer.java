@@ -24,17 +24,21 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public final class AvroSerializer<T extends GenericContainer> implements Serializer<T> {
 
+    /** Past this many entries the map is cleared: a writer of generic records with ever new schemas must not leak. */
+    private static final int MAX_RESOLVED = 1_000;
+
     private RegistryClient client;
     private boolean isKey;
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
     /**
-     * The last topic and schema instance resolved, and their id: a serializer writes one record class to one topic
-     * almost always, and the client's cache is keyed by the schema's JSON text, which costs more to compute than
-     * the record's encoding.
+     * The ids resolved so far, by topic and schema: the client's own cache is keyed by the schema's JSON text, which
+     * costs more to compute than the record's encoding. A serializer may write several record classes to several
+     * topics (the traffic generator's writes predictions and labels in turn), so one remembered entry is not enough.
      */
-    private volatile Resolved last;
+    private final Map<Target, RegistryClient.RegisteredSchema> resolved = new ConcurrentHashMap<>();
 
-    private record Resolved(String topic, Schema schema, RegistryClient.RegisteredSchema target) {
+    /** Schema instances are compared by identity first (Avro's {@code equals}), and their hash codes are cached. */
+    private record Target(String topic, Schema schema) {
     }
 
     /** For Kafka to instantiate by class name; {@link #configure} then builds the registry client. */
@@ -81,13 +85,14 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
             throw new IllegalStateException("AvroSerializer is not configured: call configure() or pass a RegistryClient");
         }
         Schema schema = data.getSchema();
-        Resolved cached = last;
-        RegistryClient.RegisteredSchema target;
-        if (cached != null && cached.schema() == schema && java.util.Objects.equals(cached.topic(), topic)) {
-            target = cached.target();
-        } else {
+        Target key = new Target(topic, schema);
+        RegistryClient.RegisteredSchema target = resolved.get(key);
+        if (target == null) {
             target = resolve(topic, schema);
-            last = new Resolved(topic, schema, target);
+            if (resolved.size() >= MAX_RESOLVED) {
+                resolved.clear();
+            }
+            resolved.put(key, target);
         }
         int id = target.id();
         Schema writerSchema = target.schema();
