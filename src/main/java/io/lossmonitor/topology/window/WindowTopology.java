@@ -76,7 +76,7 @@ public final class WindowTopology {
                     .aggregate(WindowAggregate::new, (key, partial, aggregate) -> aggregate.merge(partial.aggregate()),
                             Named.as(store),
                             Materialized.<String, WindowAggregate>as(
-                                            Stores.persistentTimestampedWindowStore(store, size.plus(grace), size, false))
+                                            EmptyWindowStoreOffsets.persistentTimestamped(store, size.plus(grace), size))
                                     .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.aggregate()))
                     .toStream(Named.as(store + "-updates"))
                     .process(() -> new ToLossWindow(size), Named.as("to-" + store), Names.LATEST_WINDOWS_STORE)
@@ -109,7 +109,7 @@ public final class WindowTopology {
                     .aggregate(PredictionWindowAggregate::new, (key, partial, aggregate) -> aggregate.merge(partial),
                             Named.as(store),
                             Materialized.<String, PredictionWindowAggregate>as(
-                                            Stores.persistentTimestampedWindowStore(store, size.plus(grace), size, false))
+                                            EmptyWindowStoreOffsets.persistentTimestamped(store, size.plus(grace), size))
                                     .withKeySerde(Serdes.String()).withValueSerde(WindowCodecs.predictionAggregate()))
                     .toStream(Named.as(store + "-updates"))
                     .process(() -> new KeepLatest<PredictionWindowAggregate, Void>(size, Names.LATEST_PREDICTION_WINDOWS_STORE),
