@@ -33,7 +33,7 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
     /**
      * The ids resolved so far, by topic and schema: the client's own cache is keyed by the schema's JSON text, which
      * costs more to compute than the record's encoding. A serializer may write several record classes to several
-     * topics (the traffic generator's writes predictions and labels in turn), so one remembered entry is not enough.
+     * topics (the traffic generator's serializer writes predictions and labels in turn), so one remembered entry is not enough.
      */
     private final Map<Target, RegistryClient.RegisteredSchema> resolved = new ConcurrentHashMap<>();
 

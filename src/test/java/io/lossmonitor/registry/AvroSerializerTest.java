@@ -12,7 +12,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * One serializer writing several record classes to several topics in turn, as the traffic generator's does: each
+ * One serializer writing several record classes to several topics in turn, as the traffic generator's serializer does: each
  * record carries the id its topic's subject gives its schema, and every subject it wrote to has the schema
  * registered (checked with a client of its own, whose cache knows nothing), however the writes interleave.
  */
