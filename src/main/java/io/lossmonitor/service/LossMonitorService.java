@@ -9,6 +9,7 @@ import io.lossmonitor.metrics.StoreMetrics;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
 import io.lossmonitor.registry.RegistryException;
+import io.lossmonitor.topology.InputRouting;
 import io.lossmonitor.topology.LossTopology;
 import io.lossmonitor.topology.StreamsSettings;
 import io.lossmonitor.topology.TopologyConfig;
@@ -32,8 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running service: the Kafka Streams application, its metrics, and its HTTP server. {@link #start()} checks the
- * registry, logs the effective configuration (secrets redacted), then starts; {@link #close()} stops accepting
+ * The running service: the Kafka Streams application, its metrics, and its HTTP server. The constructor logs the
+ * effective configuration (secrets redacted) and asks the cluster for the inputs' partition counts, which decide the
+ * topology's {@link InputRouting}; {@link #start()} checks the registry, then starts; {@link #close()} stops accepting
  * HTTP requests, closes Kafka Streams within the shutdown timeout (committing and flushing), and releases the rest.
  */
 public final class LossMonitorService implements AutoCloseable {
@@ -51,11 +53,13 @@ public final class LossMonitorService implements AutoCloseable {
 
     public LossMonitorService(ServiceConfig config, String version) throws IOException {
         this.config = config;
+        // Logged first: reading the inputs' partition counts below is the first thing that can fail on the cluster.
+        LOG.info(config.describe());
         TopologyConfig topology = topologyConfig(config);
         Properties properties = streamsProperties(topology);
-        if (config.bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID)) {
-            topology = topology.withInputPartitions(InputTopics.commonPartitionCount(properties, topology));
-        }
+        topology = topology.withInputRouting(
+                InputTopics.routing(properties, topology, config.bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID)));
+        LOG.info("input routing: {}", topology.inputRouting());
         this.topology = topology;
         this.registry = new RegistryClient(RegistryConfig.from(config.registry()));
         this.streams = new KafkaStreams(LossTopology.build(topology, new TopologySerdes(registry)), properties);
@@ -84,9 +88,8 @@ public final class LossMonitorService implements AutoCloseable {
     }
 
     /**
-     * The topology settings from the service settings, with the inputs repartitioned: reading them as partitioned
-     * ({@link AppSetting#INPUTS_KEYED_BY_PREDICTION_ID}) needs their partition count, which the service asks the
-     * cluster for.
+     * The topology settings from the service settings, with every input repartitioned: reading inputs where they are
+     * ({@link InputRouting}) needs their partition counts, which the service asks the cluster for at start-up.
      */
     public static TopologyConfig topologyConfig(ServiceConfig c) {
         return new TopologyConfig(c.get(AppSetting.PREDICTIONS_TOPIC), c.get(AppSetting.LABELS_TOPIC),
@@ -96,7 +99,7 @@ public final class LossMonitorService implements AutoCloseable {
                 c.duration(AppSetting.PUNCTUATE_INTERVAL), c.integer(AppSetting.MAX_SCORES), c.integer(AppSetting.PARTITIONS),
                 c.modelSpecs(), c.windows(), c.duration(AppSetting.PREDICTION_WINDOW_GRACE),
                 c.get(AppSetting.LOSS_WINDOWS_TOPIC), c.integer(AppSetting.MAX_PENDING_PREDICTIONS),
-                c.duration(AppSetting.WINDOW_FLUSH_INTERVAL), 0);
+                c.duration(AppSetting.WINDOW_FLUSH_INTERVAL), InputRouting.repartition());
     }
 
     private Properties streamsProperties(TopologyConfig topology) {
@@ -121,7 +124,6 @@ public final class LossMonitorService implements AutoCloseable {
      *     that a later registry outage cannot hold up the output)
      */
     public void start() {
-        LOG.info(config.describe());
         try {
             registry.ping();
         } catch (RegistryException e) {

@@ -1,11 +1,14 @@
 package io.lossmonitor.topology;
 
 import io.lossmonitor.schema.ModelSpec;
+import java.util.Optional;
+import java.util.Set;
 import io.lossmonitor.topology.intake.Intake;
 import io.lossmonitor.topology.intake.LabelIntakeProcessor;
 import io.lossmonitor.topology.intake.PredictionIntakeProcessor;
 import io.lossmonitor.topology.join.JoinCodecs;
 import io.lossmonitor.topology.join.JoinInput;
+import io.lossmonitor.topology.join.JoinKeys;
 import io.lossmonitor.topology.join.JoinOutput;
 import io.lossmonitor.topology.join.LabelJoinProcessor;
 import io.lossmonitor.topology.score.Score;
@@ -22,24 +25,25 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The loss-monitor topology, a pure function of its configuration and serdes (the tests build it the same way):
  * <pre>
- *  predictions ─▶ decode-predictions ─┐                      ┌─▶ scored-events
- *                                     ├─▶ join-input ─▶ label-join ─┼─▶ late-labels
- *  labels ──────▶ decode-labels ──────┘  (repartition by       └─▶ dead letters (labels that do not fit)
- *                   │                     model, prediction id)
+ *  predictions ─▶ decode-predictions ─┐   home ─────────────────┐              ┌─▶ scored-events
+ *                                     ├─▶ │                     ├─▶ label-join ─┼─▶ late-labels
+ *  labels ──────▶ decode-labels ──────┘   away ─▶ join-input ───┘              └─▶ dead letters (labels that do not fit)
+ *                   │                     (repartition by prediction id)
  *                   └─▶ dead letters (undecodable or invalid records)
  *  models ─▶ model-specs (global table, read by intake and join)
  *  scores ─▶ window-input (by model, version, class) ─▶ loss-windows-&lt;size&gt; stores ─▶ loss-windows topic
  *  new predictions ─▶ prediction-signals (by model, version) ─▶ prediction-windows-&lt;size&gt; stores
  * </pre>
- * Predictions and labels share one repartition topic so that both sides of a key land in the same task whatever
- * the input topics' partition counts. When producers key both topics by prediction id (same partition count, Kafka's
- * default partitioner; {@link TopologyConfig#inputPartitions()}), the join reads them where they are instead, and the
- * intake dead-letters any record outside its prediction id's partition.
+ * Predictions and labels are routed to the join task of their (model, prediction id) by {@link InputRouting}: the
+ * ones already in their prediction id's partition (producers that key both topics by it, topics with one partition
+ * count) are joined where they are, the others cross the one {@code join-input} repartition topic, partitioned as
+ * the producers' default partitioner would have; inputs whose partition counts differ all cross it.
  */
 public final class LossTopology {
 
@@ -93,16 +97,7 @@ public final class LossTopology {
                         .withName(Names.INTAKE_DEAD_LETTERS_SINK));
 
         addJoinStores(builder);
-        Repartitioned<String, JoinInput> byId = Repartitioned.<String, JoinInput>as(Names.JOIN_INPUT)
-                .withKeySerde(Serdes.String()).withValueSerde(JoinCodecs.joinInput());
-        if (config.partitions() > 0) {
-            byId = byId.withNumberOfPartitions(config.partitions());
-        }
-        KStream<String, JoinInput> accepted = intake.get(Names.INTAKE_BRANCHES + Names.ACCEPTED)
-                .mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT));
-        // Inputs already partitioned by prediction id are joined where they are: the repartition would cost each
-        // record a second produce and consume (and, exactly-once, a second transactional hop) for nothing.
-        var joined = (config.inputsKeyedByPredictionId() ? accepted : accepted.repartition(byId))
+        var joined = joinInput(intake.get(Names.INTAKE_BRANCHES + Names.ACCEPTED), config)
                 .process(() -> new LabelJoinProcessor(config), Named.as(Names.LABEL_JOIN),
                         Names.PREDICTIONS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE, Names.JOIN_ACCOUNTING_STORE)
                 .split(Named.as(Names.JOIN_OUTPUT_BRANCHES))
@@ -129,6 +124,43 @@ public final class LossTopology {
         WindowTopology.addLossWindows(builder, scores, config, serdes);
         WindowTopology.addPredictionWindows(builder, joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.OBSERVED)
                 .mapValues(value -> ((JoinOutput.Observed) value).signals(), Named.as(Names.TO_SIGNALS)), config);
+    }
+
+    /**
+     * The accepted records on their way to the join task of their key ({@link InputRouting}). Records already in
+     * their prediction id's partition are joined where they are: the repartition would cost each a second produce and
+     * consume (and, exactly-once, a second transactional hop) for nothing.
+     */
+    private static KStream<String, JoinInput> joinInput(KStream<String, Intake> accepted, TopologyConfig config) {
+        Repartitioned<String, JoinInput> byId = Repartitioned.<String, JoinInput>as(Names.JOIN_INPUT)
+                .withKeySerde(Serdes.String()).withValueSerde(JoinCodecs.joinInput());
+        InputRouting routing = config.inputRouting();
+        return switch (routing.mode()) {
+            case KEYED -> accepted.mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT));
+            case REPARTITION -> accepted.mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT))
+                    .repartition(config.partitions() > 0 ? byId.withNumberOfPartitions(config.partitions()) : byId);
+            case LOCAL_FIRST -> {
+                var routes = accepted.split(Named.as(Names.ROUTES))
+                        .branch((key, value) -> ((Intake.Accepted) value).home(), Branched.as(Names.HOME))
+                        .defaultBranch(Branched.as(Names.AWAY));
+                KStream<String, JoinInput> away = routes.get(Names.ROUTES + Names.AWAY)
+                        .mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT))
+                        .repartition(byId.withNumberOfPartitions(routing.partitions())
+                                .withStreamPartitioner(byPredictionId()));
+                yield routes.get(Names.ROUTES + Names.HOME)
+                        .mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_HOME_JOIN_INPUT))
+                        .merge(away, Named.as(Names.MERGE_JOIN_INPUT));
+            }
+        };
+    }
+
+    /**
+     * Where Kafka's default partitioner puts a record keyed by the join key's prediction id, so that a repartitioned
+     * record lands in the partition number its id's records are read from when they need no repartition.
+     */
+    static StreamPartitioner<String, JoinInput> byPredictionId() {
+        return (topic, key, value, partitions) ->
+                Optional.of(Set.of(InputRouting.partitionOf(JoinKeys.predictionId(key), partitions)));
     }
 
     private static void addJoinStores(StreamsBuilder builder) {

@@ -26,6 +26,12 @@ public final class Names {
     public static final String ACCEPTED = "accepted";
     public static final String DEAD_LETTERS = "dead-letters";
     public static final String TO_JOIN_INPUT = "to-join-input";
+    /** LOCAL_FIRST routing: accepted records split into those already in their join partition and the others. */
+    public static final String ROUTES = "route-";
+    public static final String HOME = "home";
+    public static final String AWAY = "away";
+    public static final String TO_HOME_JOIN_INPUT = "to-home-join-input";
+    public static final String MERGE_JOIN_INPUT = "merge-join-input";
     public static final String TO_DEAD_LETTER = "to-dead-letter";
     /** The one repartition topic: predictions and labels by (model, prediction id), so they are co-partitioned. */
     public static final String JOIN_INPUT = "join-input";

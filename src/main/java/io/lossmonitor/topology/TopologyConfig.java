@@ -24,11 +24,8 @@ import java.util.Map;
  *                           earliest deadline is expired early and counted as evicted
  * @param windowFlushInterval how often (wall clock) each join task sends what it pre-aggregated to the windows: the
  *                           most a window update lags its score, and what bounds the window repartition's traffic
- * @param inputPartitions    0: the inputs are repartitioned by (model, prediction id) before the join, whatever their
- *                           keys; N &gt; 0: both input topics have N partitions and every record sits in the partition
- *                           Kafka's default partitioner gives its prediction id (producers key records by it), so the
- *                           join reads them where they are; a record found elsewhere is dead-lettered
- *                           ({@code WRONG_PARTITION}) rather than left to miss its other half
+ * @param inputRouting       how accepted inputs reach their join task ({@link InputRouting}: through the join-input
+ *                           repartition, or where they are when producers key them by prediction id)
  */
 public record TopologyConfig(
         String predictionsTopic,
@@ -49,7 +46,7 @@ public record TopologyConfig(
         String lossWindowsTopic,
         long maxPending,
         Duration windowFlushInterval,
-        int inputPartitions) {
+        InputRouting inputRouting) {
 
     public static final String PREDICTIONS = "predictions";
     public static final String LABELS = "labels";
@@ -81,8 +78,13 @@ public record TopologyConfig(
                 throw new IllegalArgumentException("durations must be positive, got " + d);
             }
         }
-        if (inputPartitions < 0) {
-            throw new IllegalArgumentException("inputPartitions must be >= 0 (0: repartition the inputs), got " + inputPartitions);
+        if (inputRouting == null) {
+            throw new IllegalArgumentException("input routing must be given");
+        }
+        if (inputRouting.mode() == InputRouting.Mode.LOCAL_FIRST && partitions > 0 && partitions != inputRouting.partitions()) {
+            // Records read where they are sit in the inputs' partition numbers; the others must land on the same ones.
+            throw new IllegalArgumentException("LOCAL_FIRST routing needs the join-input topic to have the inputs' "
+                    + inputRouting.partitions() + " partitions, but partitions is " + partitions);
         }
         if (maxScores < 1) {
             throw new IllegalArgumentException("maxScores must be >= 1, got " + maxScores);
@@ -108,57 +110,53 @@ public record TopologyConfig(
     public static TopologyConfig defaults() {
         return new TopologyConfig(PREDICTIONS, LABELS, MODELS, SCORED_EVENTS, LATE_LABELS, DEAD_LETTERS,
                 Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 100_000, 0, Map.of(),
-                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING, Duration.ofSeconds(1), 0);
+                DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING, Duration.ofSeconds(1),
+                InputRouting.repartition());
     }
 
     public TopologyConfig withMaxLabelDelay(Duration delay) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputPartitions);
+                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting);
     }
 
     public TopologyConfig withEarlyLabelTtl(Duration ttl) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputPartitions);
+                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting);
     }
 
     public TopologyConfig withModelSpecs(Map<String, ModelSpec> specs) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputPartitions);
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting);
     }
 
     public TopologyConfig withTopics(String predictions, String labels, String models, String scoredEvents,
                                      String lateLabels, String deadLetters, String lossWindows) {
         return new TopologyConfig(predictions, labels, models, scoredEvents, lateLabels, deadLetters, maxLabelDelay,
                 earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes,
-                predictionGrace, lossWindows, maxPending, windowFlushInterval, inputPartitions);
+                predictionGrace, lossWindows, maxPending, windowFlushInterval, inputRouting);
     }
 
     public TopologyConfig withWindowSizes(java.util.List<Duration> sizes) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputPartitions);
+                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting);
     }
 
     public TopologyConfig withWindowFlushInterval(Duration interval) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, interval, inputPartitions);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, interval, inputRouting);
     }
 
     public TopologyConfig withMaxPending(long limit) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit, windowFlushInterval, inputPartitions);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit, windowFlushInterval, inputRouting);
     }
 
-    /** Whether the join reads the input topics as they are partitioned (see {@code inputPartitions}). */
-    public boolean inputsKeyedByPredictionId() {
-        return inputPartitions > 0;
-    }
-
-    public TopologyConfig withInputPartitions(int count) {
+    public TopologyConfig withInputRouting(InputRouting routing) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, count);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, routing);
     }
 }

@@ -111,7 +111,7 @@ public final class EndToEndBenchmark {
                 // through the measured rounds (each round was faster than the one before, C2's threads took a sixth
                 // of the CPU), and a service runs for days, so its compiled steady state is what is measured.
                 List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
-                TopologyConfig keyedConfig = config.withInputPartitions(2);
+                TopologyConfig keyedConfig = config.withInputRouting(io.lossmonitor.topology.InputRouting.keyed(2));
                 Path state = Directories.scratch("restart-");
                 List<Run> passThroughs = new ArrayList<>();
                 List<Run> lossMonitors = new ArrayList<>();
@@ -181,7 +181,7 @@ public final class EndToEndBenchmark {
     private static void compareVariant(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, String in,
                                        long records, int rounds) throws Exception {
         List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
-        TopologyConfig keyedConfig = config.withInputPartitions(2);
+        TopologyConfig keyedConfig = config.withInputRouting(io.lossmonitor.topology.InputRouting.keyed(2));
         Supplier<Topology> topology = () -> LossTopology.build(keyedConfig, new TopologySerdes(registry));
         System.out.println("variant: " + Benchmarks.variantOverrides());
         List<Double> timeRatios = new ArrayList<>();

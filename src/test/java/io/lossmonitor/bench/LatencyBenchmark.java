@@ -126,7 +126,7 @@ public final class LatencyBenchmark {
         TopologyConfig base = TopologyConfig.defaults().withTopics(prefix + "-predictions", prefix + "-labels",
                 prefix + "-models", prefix + "-scored", prefix + "-late", prefix + "-dead", prefix + "-windows");
         // Both topics have 2 partitions, and the producer below keys every record by its prediction id.
-        TopologyConfig config = keyed ? base.withInputPartitions(2) : base;
+        TopologyConfig config = keyed ? base.withInputRouting(io.lossmonitor.topology.InputRouting.keyed(2)) : base;
         try (var admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(config.predictionsTopic(), 2, (short) 1),
                     new NewTopic(config.labelsTopic(), 2, (short) 1).configs(Map.of("message.timestamp.type", "LogAppendTime")),

@@ -106,8 +106,10 @@ class ServiceIT {
     }
 
     /**
-     * Run twice: with the inputs repartitioned by the service (the default), and read as partitioned by producers that
-     * key by prediction id, where one prediction is also placed in the wrong partition on purpose.
+     * Run twice: with the default routing (records in their prediction id's partition joined there, others
+     * repartitioned), and with inputs keyed by prediction id promised. The generator keys by prediction id; one
+     * prediction is also placed in the wrong partition on purpose: repartitioned to its join task by default,
+     * dead-lettered when keyed inputs were promised.
      */
     @ParameterizedTest(name = "inputs keyed by prediction id: {0}")
     @ValueSource(booleans = {false, true})
@@ -145,6 +147,8 @@ class ServiceIT {
                         return false;
                     }
                 });
+        assertThat(Files.readString(log)).contains("input routing: InputRouting[mode="
+                + (keyed ? "KEYED" : "LOCAL_FIRST") + ", partitions=2]");
         assertThat(get(port, "/health/live", null).statusCode()).isEqualTo(200);
 
         RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
@@ -152,10 +156,11 @@ class ServiceIT {
                 ModelProfile.parse("ranker:multiclass:logits:10"), ModelProfile.parse("tagger:multilabel:probabilities:5")),
                 1500, 300, T0, Duration.ofSeconds(10), 0.05, 0.05, 0.02, 0.02, 0.02, 0.02, null);
         Preload.Loaded loaded = Preload.load(KAFKA, registry, predictionsTopic, labelsTopic, traffic, Duration.ofDays(7));
-        long predictionsIn = loaded.predictions() + (keyed ? 1 : 0);
+        long predictionsIn = loaded.predictions() + 1;
         String misplacedId = "misplaced-0";
-        if (keyed) {
-            // A valid prediction in the other partition than its id's: dead-lettered, not left to wait forever.
+        {
+            // A valid prediction in the other partition than its id's. Keyed: dead-lettered, not left to wait forever;
+            // otherwise repartitioned to its id's join task (the rest, keyed by the generator, are joined where they are).
             Prediction misplaced = Prediction.newBuilder().setPredictionId(misplacedId).setModelId("fraud")
                     .setModelVersion("v1").setTimestamp(Instant.ofEpochMilli(T0)).setTask(Task.BINARY)
                     .setOutput(OutputKind.LOGITS).setScores(List.of(0.5)).build();
@@ -295,10 +300,12 @@ class ServiceIT {
                 .contains("missing lossmonitor.schema-registry-url")
                 .contains("lossmonitor.max-label-delay (from command line): 'soon' is not a duration");
 
+        KAFKA.createTopics(2, "checked-predictions", "checked-labels");
         Path log2 = dir.resolve("unreachable.log");
         Process unreachable = run(log2, "--bootstrap-servers", KAFKA.bootstrapServers(),
                 "--schema-registry-url", "http://127.0.0.1:" + freePort(), "--http-port", "0",
-                "--set", "registry.max.retries=0");
+                "--set", "registry.max.retries=0", "--set", "lossmonitor.topics.predictions=checked-predictions",
+                "--set", "lossmonitor.topics.labels=checked-labels");
         assertThat(unreachable.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(unreachable.exitValue()).isEqualTo(2);
         assertThat(Files.readString(log2)).contains("is unreachable").contains("effective configuration:");
@@ -315,5 +322,15 @@ class ServiceIT {
         assertThat(uneven.exitValue()).isEqualTo(2);
         assertThat(Files.readString(log3)).contains("lossmonitor.inputs-keyed-by-prediction-id needs uneven-predictions"
                 + " and uneven-labels to have the same number of partitions, but they have 2 and 3");
+
+        Path log4 = dir.resolve("no-inputs.log");
+        Process noInputs = run(log4, "--bootstrap-servers", KAFKA.bootstrapServers(),
+                "--schema-registry-url", REGISTRY.url(), "--http-port", "0",
+                "--set", "lossmonitor.topics.predictions=never-created-predictions",
+                "--set", "lossmonitor.topics.labels=checked-labels");
+        assertThat(noInputs.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(noInputs.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log4)).contains("loss-monitor routes its inputs by the partition counts of"
+                + " [never-created-predictions, checked-labels], read at start-up:").contains("effective configuration:");
     }
 }

@@ -38,7 +38,14 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.RoundRobinPartitioner;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -62,8 +69,8 @@ class JoinIT {
         instances.forEach(s -> s.close(Duration.ofSeconds(30)));
     }
 
-    private KafkaStreams start(TopologyConfig config, RegistryClient registry) throws Exception {
-        Properties props = StreamsSettings.defaults("join-it", KAFKA.bootstrapServers(), config);
+    private KafkaStreams start(String applicationId, TopologyConfig config, RegistryClient registry) throws Exception {
+        Properties props = StreamsSettings.defaults(applicationId, KAFKA.bootstrapServers(), config);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
         props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.scratch("lossmon-join-it").toString());
@@ -106,19 +113,30 @@ class JoinIT {
         return sum;
     }
 
-    @Test
-    void everyRecordIsAccountedForAndEveryMeanMatchesTheLossCli() throws Exception {
+    /**
+     * Run twice: every record repartitioned, with producers that key by prediction id; and LOCAL_FIRST routing with
+     * producers that ignore the keys (round robin), so that about half the records are in their prediction id's
+     * partition and joined there and the others cross the join-input topic, a prediction and its label often on
+     * different paths.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"repartition, false", "local-first, true"})
+    void everyRecordIsAccountedForAndEveryMeanMatchesTheLossCli(String run, boolean localFirst) throws Exception {
         // The models' class counts are declared, as in production: a prediction of the wrong length is invalid
         // only against a spec (without one, its own length defines the classes).
+        String suffix = "-" + run;
         TopologyConfig config = TopologyConfig.defaults().withModelSpecs(Map.of(
                 "fraud", spec("fraud", 1), "ranker", spec("ranker", 10), "tagger", spec("tagger", 5),
-                "softmax", spec("softmax", 4)));
+                "softmax", spec("softmax", 4))).withTopics("predictions" + suffix, "labels" + suffix, "models" + suffix,
+                "scored-events" + suffix, "late-labels" + suffix, "dead-letters" + suffix, "loss-windows" + suffix)
+                .withInputRouting(localFirst ? InputRouting.localFirst(2) : InputRouting.repartition());
         KAFKA.createTopics(2, config.predictionsTopic(), config.labelsTopic());
         KAFKA.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
                 config.deadLetterTopic(), config.lossWindowsTopic());
         RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
-        KafkaStreams first = start(config, registry);
-        KafkaStreams second = start(config, registry);
+        String applicationId = "join-it" + suffix;
+        KafkaStreams first = start(applicationId, config, registry);
+        KafkaStreams second = start(applicationId, config, registry);
         await("both instances RUNNING").atMost(Duration.ofMinutes(2)).until(() ->
                 first.state() == KafkaStreams.State.RUNNING && second.state() == KafkaStreams.State.RUNNING);
 
@@ -127,7 +145,8 @@ class JoinIT {
                 ModelProfile.parse("softmax:multiclass:probabilities:4")),
                 2000, 200, TopologyHarness.T0, Duration.ofSeconds(20), 0.05, 0.05, 0.03, 0.03, 0.03, 0.03, null);
         Preload.Loaded loaded = Preload.load(KAFKA, registry, config.predictionsTopic(), config.labelsTopic(), traffic,
-                config.maxLabelDelay());
+                config.maxLabelDelay(), localFirst ? Map.of(ProducerConfig.PARTITIONER_CLASS_CONFIG,
+                        RoundRobinPartitioner.class.getName()) : Map.of());
         long predictionsIn = loaded.predictions();
         long labelsIn = loaded.labels();
         await("every record accounted for").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
@@ -139,6 +158,12 @@ class JoinIT {
                             Accounting.EARLY_PENDING, Accounting.LATE, Accounting.INVALID, Accounting.DUPLICATE))
                             .isEqualTo(labelsIn);
                 });
+        if (localFirst) {
+            // Both paths were taken: some records crossed the join-input topic, and not all of them did (under
+            // exactly-once its end offsets also count transaction markers, at most one per partition and commit).
+            long joinInput = endOffsetSum(applicationId + "-" + Names.JOIN_INPUT + "-repartition");
+            assertThat(joinInput).isPositive().isLessThan(predictionsIn + labelsIn);
+        }
         Map<String, Long> a = accounting();
         long scored = total(a, Accounting.PREDICTIONS, Accounting.SCORED);
         long corrected = total(a, Accounting.LABELS, Accounting.CORRECTED);
@@ -207,6 +232,17 @@ class JoinIT {
             }
         });
         assertThat(lastOnTopic).hasSizeGreaterThanOrEqualTo(3 * compared);
+    }
+
+    private static long endOffsetSum(String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            assertThat(partitions).as("partitions of %s", topic).hasSize(2);
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
     }
 
     private WindowAggregate windowFromStores(String store, WindowKey key) {

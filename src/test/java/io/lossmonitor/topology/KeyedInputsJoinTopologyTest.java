@@ -30,7 +30,7 @@ class KeyedInputsJoinTopologyTest extends LabelJoinTopologyTest {
 
     @Override
     TopologyConfig config() {
-        return super.config().withInputPartitions(1);
+        return super.config().withInputRouting(InputRouting.keyed(1));
     }
 
     @Test
@@ -63,7 +63,7 @@ class KeyedInputsJoinTopologyTest extends LabelJoinTopologyTest {
                 elsewhere = elsewhere == null ? id : elsewhere;
             }
         }
-        try (TopologyHarness two = new TopologyHarness(super.config().withInputPartitions(2))) {
+        try (TopologyHarness two = new TopologyHarness(super.config().withInputRouting(InputRouting.keyed(2)))) {
             Prediction misplaced = prediction("m", "v1", elsewhere, T0, Task.BINARY, OutputKind.LOGITS, 0.5);
             two.pipe(misplaced);
             two.pipe(prediction("m", "v1", home, T0, Task.BINARY, OutputKind.LOGITS, 0.5));

@@ -19,12 +19,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TopologySnapshotTest {
 
     @ParameterizedTest
-    @CsvSource({"loss-topology.txt, 0", "loss-topology-keyed-inputs.txt, 4"})
-    void describeMatchesTheSnapshot(String file, int inputPartitions) throws Exception {
+    @CsvSource({"loss-topology.txt, REPARTITION, 0", "loss-topology-keyed-inputs.txt, KEYED, 4",
+            "loss-topology-local-first.txt, LOCAL_FIRST, 4"})
+    void describeMatchesTheSnapshot(String file, InputRouting.Mode mode, int partitions) throws Exception {
         Path snapshot = Path.of("src/test/resources/topology", file);
         // Building the topology makes no registry call; the client is only handed to the serdes.
         RegistryClient unused = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, "http://127.0.0.1:9")));
-        String description = LossTopology.build(TopologyConfig.defaults().withInputPartitions(inputPartitions),
+        String description = LossTopology.build(TopologyConfig.defaults().withInputRouting(new InputRouting(mode, partitions)),
                 new TopologySerdes(unused)).describe().toString();
         if (Boolean.getBoolean("lossmonitor.updateSnapshots")) {
             Files.createDirectories(snapshot.getParent());

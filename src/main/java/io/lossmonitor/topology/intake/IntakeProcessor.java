@@ -6,18 +6,17 @@ import io.lossmonitor.registry.AvroDeserializer;
 import io.lossmonitor.registry.RegistryException;
 import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.topology.DeadLetters;
+import io.lossmonitor.topology.InputRouting;
 import io.lossmonitor.topology.Names;
 import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.join.JoinInput;
 import io.lossmonitor.topology.join.JoinKeys;
 import io.lossmonitor.topology.score.ModelRules;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -58,7 +57,7 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
     private final String topic;
     private final AvroDeserializer<T> deserializer;
     private final long maxSkewMs;
-    private final int inputPartitions;
+    private final InputRouting routing;
     final ModelRules rules;
     private ProcessorContext<String, Intake> context;
     private TimestampedKeyValueStore<String, ModelSpec> specs;
@@ -73,7 +72,7 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
         this.topic = topic;
         this.deserializer = deserializer;
         this.maxSkewMs = config.maxClockSkew().toMillis();
-        this.inputPartitions = config.inputPartitions();
+        this.routing = config.inputRouting();
         this.rules = new ModelRules(config.modelSpecs(), config.maxLabelDelay().toMillis(), config.maxScores());
     }
 
@@ -176,28 +175,18 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
             return true;
         }
         String predictionId = predictionId(event);
-        if (inputPartitions > 0) {
-            int expected = partitionOf(predictionId, inputPartitions);
-            if (source.partition() != expected) {
-                deadLetter(record, source, InvalidEventException.WRONG_PARTITION, "record is in partition "
-                        + source.partition() + " of " + source.topic() + " but its prediction id belongs to partition "
-                        + expected + " of " + inputPartitions + ": with inputs keyed by prediction id, every prediction"
-                        + " and label must be keyed by its prediction id and placed by Kafka's default partitioner",
-                        model);
-                return true;
-            }
+        boolean home = routing.isHome(predictionId, source.partition());
+        if (!home && routing.mode() == InputRouting.Mode.KEYED) {
+            deadLetter(record, source, InvalidEventException.WRONG_PARTITION, "record is in partition "
+                    + source.partition() + " of " + source.topic() + " but its prediction id belongs to partition "
+                    + InputRouting.partitionOf(predictionId, routing.partitions()) + " of " + routing.partitions()
+                    + ": with inputs keyed by prediction id, every prediction and label must be keyed by its"
+                    + " prediction id and placed by Kafka's default partitioner", model);
+            return true;
         }
         context.forward(new Record<>(JoinKeys.of(model, predictionId),
-                (Intake) new Intake.Accepted(input(event, record, source)), payloadTime, record.headers()));
+                (Intake) new Intake.Accepted(input(event, record, source), home), payloadTime, record.headers()));
         return true;
-    }
-
-    /**
-     * The partition Kafka's default partitioner gives a record keyed by {@code predictionId} (UTF-8, as
-     * StringSerializer writes it): murmur2 of the key bytes, made positive, modulo the partition count.
-     */
-    static int partitionOf(String predictionId, int partitions) {
-        return Utils.toPositive(Utils.murmur2(predictionId.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
     private void deadLetter(Record<byte[], byte[]> record, Source source, String reason, String message, String model) {
