@@ -13,6 +13,7 @@ import io.lossmonitor.registry.AvroDeserializer;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
 import io.lossmonitor.schema.Prediction;
+import io.lossmonitor.topology.InputRouting;
 import io.lossmonitor.topology.LossTopology;
 import io.lossmonitor.topology.Names;
 import io.lossmonitor.topology.StreamsSettings;
@@ -61,9 +62,10 @@ import org.apache.kafka.streams.state.Stores;
  * predictions and labels, then (a) a Kafka Streams pass-through (decode with the same deserializer, re-encode, write)
  * and (b) loss-monitor each catch up from the earliest offset, one after the other, with the same settings
  * (exactly_once_v2, two partitions). Reported: input records/s, the application's CPU-seconds (its own threads),
- * the ratio b/a, joined events per CPU-second (also for (c), loss-monitor reading inputs keyed by prediction id
- * without the repartition before the join), (d) a reference join that only holds state ({@link #referenceJoin}) and
- * (c)'s CPU as a multiple of (d)'s, state bytes per pending prediction, and the time back to RUNNING
+ * the ratio b/a, joined events per CPU-second (also for (c), loss-monitor repartitioning every record to its join
+ * task, as it does for producers that do not key by prediction id; the generator does, so (b), with the service's
+ * default routing, joins every record where it is), (d) a reference join that only holds state
+ * ({@link #referenceJoin}) and (b)'s CPU as a multiple of (d)'s, state bytes per pending prediction, and the time back to RUNNING
  * after a restart with the state directory kept and wiped. Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.EndToEndBenchmark}
  * (optionally {@code -Dbench.args="PREDICTIONS [C,...] [ROUNDS]"}: predictions per class count [200000], the class
@@ -111,52 +113,52 @@ public final class EndToEndBenchmark {
                 // through the measured rounds (each round was faster than the one before, C2's threads took a sixth
                 // of the CPU), and a service runs for days, so its compiled steady state is what is measured.
                 List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
-                TopologyConfig keyedConfig = config.withInputRouting(io.lossmonitor.topology.InputRouting.keyed(2));
+                // The service's routing for these inputs (two partitions each): LOCAL_FIRST; and every record repartitioned.
+                TopologyConfig localFirst = config.withInputRouting(InputRouting.localFirst(2));
                 Path state = Directories.scratch("restart-");
                 List<Run> passThroughs = new ArrayList<>();
                 List<Run> lossMonitors = new ArrayList<>();
-                List<Run> keyeds = new ArrayList<>();
+                List<Run> repartitioneds = new ArrayList<>();
                 List<Run> references = new ArrayList<>();
                 for (int round = -1; round < rounds; round++) {
                     String r = round < 0 ? "-warm" : round == 0 ? "" : "-r" + round;
                     passThroughs.add(run(kafka, "passthrough-" + in + r, records, inputs,
                             () -> passThrough(config, in + "-passthrough", registry), null));
                     lossMonitors.add(run(kafka, "lossmon-" + in + r, records, inputs,
-                            () -> LossTopology.build(config, new TopologySerdes(registry)), round == 0 ? state : null));
-                    // The same with producers' keys trusted: no repartition before the join.
-                    keyeds.add(run(kafka, "lossmon-keyed-" + in + r, records, inputs,
-                            () -> LossTopology.build(keyedConfig, new TopologySerdes(registry)), null));
+                            () -> LossTopology.build(localFirst, new TopologySerdes(registry)), round == 0 ? state : null));
+                    repartitioneds.add(run(kafka, "lossmon-repartitioned-" + in + r, records, inputs,
+                            () -> LossTopology.build(config, new TopologySerdes(registry)), null));
                     references.add(run(kafka, "refjoin-" + in + r, records, inputs,
                             () -> referenceJoin(config, in + "-joined", registry), null));
                 }
-                for (List<Run> runs : List.of(passThroughs, lossMonitors, keyeds, references)) {
+                for (List<Run> runs : List.of(passThroughs, lossMonitors, repartitioneds, references)) {
                     runs.remove(0);
                 }
                 Run passThrough = median(passThroughs);
                 Run lossMonitor = median(lossMonitors);
-                Run keyed = median(keyeds);
+                Run repartitioned = median(repartitioneds);
                 Run reference = median(references);
                 print(classes, "pass-through", records, passThrough);
                 print(classes, "loss-monitor", records, lossMonitor);
-                print(classes, "lm, keyed", records, keyed);
+                print(classes, "lm, repartitioned", records, repartitioned);
                 print(classes, "reference join", records, reference);
                 double ratio = (records / lossMonitor.seconds) / (records / passThrough.seconds);
                 double joinedPerCpu = lossMonitor.joined / lossMonitor.cpuSeconds;
-                double keyedRatio = (records / keyed.seconds) / (records / passThrough.seconds);
-                double keyedJoinedPerCpu = keyed.joined / keyed.cpuSeconds;
+                double repartitionedRatio = (records / repartitioned.seconds) / (records / passThrough.seconds);
+                double repartitionedJoinedPerCpu = repartitioned.joined / repartitioned.cpuSeconds;
                 // Within one invocation, so the VM's drift between invocations cancels out of it.
                 double referenceRatio = (records / reference.seconds) / (records / passThrough.seconds);
-                double keyedCpuPerReference = keyed.cpuSeconds / reference.cpuSeconds;
-                System.out.printf(Locale.ROOT, "C=%d, inputs keyed by prediction id: ratio %.2f, %.0f joined events per"
+                double cpuPerReference = lossMonitor.cpuSeconds / reference.cpuSeconds;
+                System.out.printf(Locale.ROOT, "C=%d, every record repartitioned: ratio %.2f, %.0f joined events per"
                         + " CPU-second; the reference join's ratio %.2f, loss-monitor's CPU %.2f times the reference join's%n",
-                        classes, keyedRatio, keyedJoinedPerCpu, referenceRatio, keyedCpuPerReference);
-                results.add(String.format(Locale.ROOT, "C%d_keyed_ratio=%.2f C%d_keyed_joined_per_cpu_s=%.0f"
-                        + " C%d_reference_join_ratio=%.2f C%d_keyed_cpu_per_reference_join=%.2f", classes, keyedRatio, classes,
-                        keyedJoinedPerCpu, classes, referenceRatio, classes, keyedCpuPerReference));
+                        classes, repartitionedRatio, repartitionedJoinedPerCpu, referenceRatio, cpuPerReference);
+                results.add(String.format(Locale.ROOT, "C%d_repartitioned_ratio=%.2f C%d_repartitioned_joined_per_cpu_s=%.0f"
+                        + " C%d_reference_join_ratio=%.2f C%d_cpu_per_reference_join=%.2f", classes, repartitionedRatio,
+                        classes, repartitionedJoinedPerCpu, classes, referenceRatio, classes, cpuPerReference));
                 Duration kept = restart(kafka, "lossmon-" + in, state, false,
-                        () -> LossTopology.build(config, new TopologySerdes(registry)));
+                        () -> LossTopology.build(localFirst, new TopologySerdes(registry)));
                 Duration wiped = restart(kafka, "lossmon-" + in, state, true,
-                        () -> LossTopology.build(config, new TopologySerdes(registry)));
+                        () -> LossTopology.build(localFirst, new TopologySerdes(registry)));
                 double[] bytes = stateBytes(kafka, registry, config, classes);
                 System.out.printf(Locale.ROOT, "C=%d: ratio %.2f, %.0f joined events per CPU-second; restart to RUNNING:"
                                 + " %.1f s with state kept, %.1f s wiped; a pending prediction holds %.0f bytes of state for a"
@@ -173,7 +175,7 @@ public final class EndToEndBenchmark {
     }
 
     /**
-     * An experiment instead of the report: loss-monitor (keyed inputs) with and without the properties given as
+     * An experiment instead of the report: loss-monitor (its default routing, keyed inputs) with and without the properties given as
      * {@code -Dbench.variant.<property>=<value>}, alternating which runs first, beside the pass-through. A change is
      * judged by the variant's time and CPU as a fraction of the baseline's in the same round (the VM's pace drifts by
      * more than most changes between invocations, less within a round).
@@ -181,8 +183,8 @@ public final class EndToEndBenchmark {
     private static void compareVariant(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, String in,
                                        long records, int rounds) throws Exception {
         List<String> inputs = List.of(config.predictionsTopic(), config.labelsTopic());
-        TopologyConfig keyedConfig = config.withInputRouting(io.lossmonitor.topology.InputRouting.keyed(2));
-        Supplier<Topology> topology = () -> LossTopology.build(keyedConfig, new TopologySerdes(registry));
+        TopologyConfig localFirst = config.withInputRouting(InputRouting.localFirst(2));
+        Supplier<Topology> topology = () -> LossTopology.build(localFirst, new TopologySerdes(registry));
         System.out.println("variant: " + Benchmarks.variantOverrides());
         List<Double> timeRatios = new ArrayList<>();
         List<Double> cpuRatios = new ArrayList<>();
@@ -191,8 +193,8 @@ public final class EndToEndBenchmark {
             Run passThrough = run(kafka, "passthrough-" + in + r, records, inputs,
                     () -> passThrough(config, in + "-passthrough", registry), null);
             boolean baseFirst = round % 2 == 0;
-            Run first = run(kafka, "lossmon-keyed-" + in + r + (baseFirst ? "" : VARIANT), records, inputs, topology, null);
-            Run second = run(kafka, "lossmon-keyed-" + in + r + (baseFirst ? VARIANT : ""), records, inputs, topology, null);
+            Run first = run(kafka, "lossmon-" + in + r + (baseFirst ? "" : VARIANT), records, inputs, topology, null);
+            Run second = run(kafka, "lossmon-" + in + r + (baseFirst ? VARIANT : ""), records, inputs, topology, null);
             Run base = baseFirst ? first : second;
             Run variant = baseFirst ? second : first;
             System.out.printf(Locale.ROOT, "round %d: pass-through %.1f s; baseline %.1f s, %.2f CPU-s (ratio %.3f);"

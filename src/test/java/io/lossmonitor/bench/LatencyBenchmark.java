@@ -13,6 +13,7 @@ import io.lossmonitor.schema.OutputKind;
 import io.lossmonitor.schema.Prediction;
 import io.lossmonitor.schema.ScoredEvent;
 import io.lossmonitor.schema.Task;
+import io.lossmonitor.topology.InputRouting;
 import io.lossmonitor.topology.LossTopology;
 import io.lossmonitor.topology.StreamsSettings;
 import io.lossmonitor.topology.TopologyConfig;
@@ -57,8 +58,10 @@ import org.apache.kafka.streams.StreamsConfig;
  * model window whose event count reaches the label's rank among that window's scores (counts only grow, so this is
  * when the window includes as many events as had been scored up to this label). Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.LatencyBenchmark
- * -Dbench.args="MAX_RECORDS_PER_S [keyed] [own-jvm]"} with the loss-monitor records/s the end-to-end benchmark measured
- * at C = 10 ({@code keyed}: with the inputs read as partitioned, {@code inputs-keyed-by-prediction-id}; {@code own-jvm}:
+ * -Dbench.args="MAX_RECORDS_PER_S [repartitioned|keyed] [own-jvm]"} with the loss-monitor records/s the end-to-end
+ * benchmark measured at C = 10. The producer keys every record by its prediction id, so with the service's default
+ * routing (LOCAL_FIRST) every record is joined where it is; {@code repartitioned}: every record crosses the join-input
+ * topic, as records of producers that key otherwise do; {@code keyed}: {@code inputs-keyed-by-prediction-id}; {@code own-jvm}:
  * the application as the service in a child JVM instead of in the benchmark's, which also hosts the broker, the
  * registry's client, the load generator and the reader).
  */
@@ -76,12 +79,16 @@ public final class LatencyBenchmark {
 
     public static void main(String[] args) throws Exception {
         double max = args.length > 0 ? Double.parseDouble(args[0]) : 3000;
-        // "keyed": the inputs are read as partitioned (producers key by prediction id), without the join-input hop.
         List<String> flags = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
-        boolean keyed = flags.contains("keyed");
+        InputRouting.Mode mode = flags.contains("keyed") ? InputRouting.Mode.KEYED
+                : flags.contains("repartitioned") ? InputRouting.Mode.REPARTITION : InputRouting.Mode.LOCAL_FIRST;
         // "own-jvm": the application runs as the service in a child JVM (its own heap and collector), so its tail is
         // not the broker's, the registry's or the load generator's garbage collection.
         boolean ownJvm = flags.contains("own-jvm");
+        if (ownJvm && mode == InputRouting.Mode.REPARTITION) {
+            throw new IllegalArgumentException("own-jvm runs the service, which repartitions every record only for inputs"
+                    + " whose partition counts differ; measure 'repartitioned' in process");
+        }
         List<String> results = new ArrayList<>();
         try (EmbeddedKafka kafka = Benchmarks.broker(); ApicurioRegistry registryServer = new ApicurioRegistry()) {
             kafka.start();
@@ -93,11 +100,11 @@ public final class LatencyBenchmark {
             int run = 0;
             // One unreported run first: otherwise the first measured one pays for the JVM's warm-up (an earlier run
             // measured its p50 in seconds while the later ones at a higher load measured tens of milliseconds).
-            measure(kafka, registry, registryServer.url(), "lat-warm", StreamsConfig.AT_LEAST_ONCE, 0.5 * max, keyed, ownJvm);
+            measure(kafka, registry, registryServer.url(), "lat-warm", StreamsConfig.AT_LEAST_ONCE, 0.5 * max, mode, ownJvm);
             for (String guarantee : List.of(StreamsConfig.AT_LEAST_ONCE, StreamsConfig.EXACTLY_ONCE_V2)) {
                 for (double load : List.of(0.5, 0.8)) {
                     double rate = load * max;
-                    long[][] both = measure(kafka, registry, registryServer.url(), "lat" + (run++), guarantee, rate, keyed,
+                    long[][] both = measure(kafka, registry, registryServer.url(), "lat" + (run++), guarantee, rate, mode,
                             ownJvm);
                     long[] latencies = both[0];
                     double[] p = {percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 0.999)};
@@ -105,7 +112,7 @@ public final class LatencyBenchmark {
                     long unscored = latencies.length == 0 ? -1 : Arrays.stream(latencies).filter(l -> l < 0).count();
                     System.out.printf(Locale.ROOT, "%-16s %5.0f%% %10.0f %9d %9.0f %9.0f %9.0f %9d %11.0f %11.0f %11.0f%n",
                             guarantee, load * 100, rate, latencies.length, p[0], p[1], p[2], unscored, w[0], w[1], w[2]);
-                    String tag = (keyed ? "keyed_" : "") + (guarantee.equals(StreamsConfig.AT_LEAST_ONCE) ? "alos" : "eos") + "_" + Math.round(load * 100);
+                    String tag = (mode == InputRouting.Mode.LOCAL_FIRST ? "" : mode.name().toLowerCase(Locale.ROOT) + "_") + (guarantee.equals(StreamsConfig.AT_LEAST_ONCE) ? "alos" : "eos") + "_" + Math.round(load * 100);
                     results.add(String.format(Locale.ROOT, "p50_%s_ms=%.0f p99_%s_ms=%.0f p999_%s_ms=%.0f"
                                     + " p50_window_%s_ms=%.0f p99_window_%s_ms=%.0f", tag, p[0], tag, p[1], tag, p[2],
                             tag, w[0], tag, w[1]));
@@ -121,12 +128,16 @@ public final class LatencyBenchmark {
      * update; -1 for one not scored (or not in a window update) within 30 s.
      */
     private static long[][] measure(EmbeddedKafka kafka, RegistryClient registry, String registryUrl, String prefix,
-                                    String guarantee, double recordsPerSecond, boolean keyed, boolean ownJvm)
+                                    String guarantee, double recordsPerSecond, InputRouting.Mode mode, boolean ownJvm)
             throws Exception {
         TopologyConfig base = TopologyConfig.defaults().withTopics(prefix + "-predictions", prefix + "-labels",
                 prefix + "-models", prefix + "-scored", prefix + "-late", prefix + "-dead", prefix + "-windows");
         // Both topics have 2 partitions, and the producer below keys every record by its prediction id.
-        TopologyConfig config = keyed ? base.withInputRouting(io.lossmonitor.topology.InputRouting.keyed(2)) : base;
+        TopologyConfig config = base.withInputRouting(switch (mode) {
+            case REPARTITION -> InputRouting.repartition();
+            case LOCAL_FIRST -> InputRouting.localFirst(2);
+            case KEYED -> InputRouting.keyed(2);
+        });
         try (var admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(config.predictionsTopic(), 2, (short) 1),
                     new NewTopic(config.labelsTopic(), 2, (short) 1).configs(Map.of("message.timestamp.type", "LogAppendTime")),
@@ -139,7 +150,7 @@ public final class LatencyBenchmark {
         Map<String, Long> predictionTime = new ConcurrentHashMap<>();
         Map<Long, List<long[]>> windowUpdates = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
-        try (AutoCloseable app = ownJvm ? childApplication(kafka, registryUrl, prefix, guarantee, keyed, config)
+        try (AutoCloseable app = ownJvm ? childApplication(kafka, registryUrl, prefix, guarantee, mode, config)
                 : inProcess(kafka, registry, prefix, guarantee, config)) {
             Thread reader = Thread.ofPlatform().name("latency-reader")
                     .start(() -> read(kafka, registry, config, scoredAt, windowUpdates, stop));
@@ -188,7 +199,7 @@ public final class LatencyBenchmark {
      * says so. Closing it stops it as an operator would (SIGTERM), forcibly after a minute.
      */
     private static AutoCloseable childApplication(EmbeddedKafka kafka, String registryUrl, String prefix,
-                                                  String guarantee, boolean keyed, TopologyConfig config)
+                                                  String guarantee, InputRouting.Mode mode, TopologyConfig config)
             throws Exception {
         int port;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
@@ -211,7 +222,7 @@ public final class LatencyBenchmark {
         settings.put("lossmonitor.topics.loss-windows", config.lossWindowsTopic());
         settings.put("lossmonitor.replication-factor", "1");
         settings.put("lossmonitor.standby-replicas", "0");
-        settings.put("lossmonitor.inputs-keyed-by-prediction-id", Boolean.toString(keyed));
+        settings.put("lossmonitor.inputs-keyed-by-prediction-id", Boolean.toString(mode == InputRouting.Mode.KEYED));
         settings.put("kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         settings.put("kafka." + StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         Benchmarks.streamsOverrides().forEach((k, v) -> settings.put("kafka." + k, v));
