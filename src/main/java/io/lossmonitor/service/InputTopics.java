@@ -59,8 +59,12 @@ final class InputTopics {
             Thread.currentThread().interrupt();
             throw new ConfigException(List.of("interrupted while describing " + topics));
         }
-        int predictions = described.get(topology.predictionsTopic()).partitions().size();
-        int labels = described.get(topology.labelsTopic()).partitions().size();
+        return routing(topology, described.get(topology.predictionsTopic()).partitions().size(),
+                described.get(topology.labelsTopic()).partitions().size(), keyed);
+    }
+
+    /** The routing for input topics with {@code predictions} and {@code labels} partitions (see above). */
+    static InputRouting routing(TopologyConfig topology, int predictions, int labels, boolean keyed) {
         if (predictions != labels) {
             if (keyed) {
                 throw new ConfigException(List.of(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID.key() + " needs "
