@@ -136,22 +136,26 @@ public final class LossTopology {
                 .withKeySerde(Serdes.String()).withValueSerde(JoinCodecs.joinInput());
         InputRouting routing = config.inputRouting();
         return switch (routing.mode()) {
-            case KEYED -> accepted.mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT));
-            case REPARTITION -> accepted.mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT))
+            case KEYED -> accepted.mapValues(LossTopology::input, Named.as(Names.TO_JOIN_INPUT));
+            case REPARTITION -> accepted.mapValues(LossTopology::input, Named.as(Names.TO_JOIN_INPUT))
                     .repartition(config.partitions() > 0 ? byId.withNumberOfPartitions(config.partitions()) : byId);
             case LOCAL_FIRST -> {
                 var routes = accepted.split(Named.as(Names.ROUTES))
                         .branch((key, value) -> ((Intake.Accepted) value).home(), Branched.as(Names.HOME))
                         .defaultBranch(Branched.as(Names.AWAY));
                 KStream<String, JoinInput> away = routes.get(Names.ROUTES + Names.AWAY)
-                        .mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_JOIN_INPUT))
+                        .mapValues(LossTopology::input, Named.as(Names.TO_JOIN_INPUT))
                         .repartition(byId.withNumberOfPartitions(routing.partitions())
                                 .withStreamPartitioner(byPredictionId()));
                 yield routes.get(Names.ROUTES + Names.HOME)
-                        .mapValues(value -> ((Intake.Accepted) value).input(), Named.as(Names.TO_HOME_JOIN_INPUT))
+                        .mapValues(LossTopology::input, Named.as(Names.TO_HOME_JOIN_INPUT))
                         .merge(away, Named.as(Names.MERGE_JOIN_INPUT));
             }
         };
+    }
+
+    private static JoinInput input(Intake accepted) {
+        return ((Intake.Accepted) accepted).input();
     }
 
     /**
