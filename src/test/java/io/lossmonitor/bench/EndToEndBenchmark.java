@@ -61,8 +61,8 @@ import org.apache.kafka.streams.state.Stores;
  * End-to-end throughput on a real (in-JVM) broker and registry: the input topics are pre-loaded with generated
  * predictions and labels, then (a) a Kafka Streams pass-through (decode with the same deserializer, re-encode, write)
  * and (b) loss-monitor each catch up from the earliest offset, one after the other, with the same settings
- * (exactly_once_v2, two partitions). Reported: input records/s, the application's CPU-seconds (its own threads),
- * the ratio b/a, joined events per CPU-second (also for (c), loss-monitor repartitioning every record to its join
+ * (exactly_once_v2, two partitions). Reported: input records/s, the application's CPU-seconds (its own threads)
+ * and heap bytes allocated per input record, the ratio b/a, joined events per CPU-second (also for (c), loss-monitor repartitioning every record to its join
  * task, as it does for producers that do not key by prediction id; the generator does, so (b), with the service's
  * default routing, joins every record where it is), (d) a reference join that only holds state
  * ({@link #referenceJoin}) and (b)'s CPU as a multiple of (d)'s, state bytes per pending prediction, and the time back to RUNNING
@@ -75,7 +75,8 @@ public final class EndToEndBenchmark {
 
     /** The suffix of the application ids that run with {@link Benchmarks#variantOverrides()}. */
     private static final String VARIANT = "-variant";
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean PROCESS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
@@ -89,8 +90,8 @@ public final class EndToEndBenchmark {
             kafka.start();
             registryServer.start();
             RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
-            System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s %14s%n", "C", "application", "records",
-                    "records/s", "cpu-s", "records/cpu-s", "process cpu-s");
+            System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s %14s %14s%n", "C", "application", "records",
+                    "records/s", "cpu-s", "records/cpu-s", "process cpu-s", "alloc B/record");
             int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
             List<Integer> classCounts = args.length > 1
                     ? java.util.Arrays.stream(args[1].split(",")).map(Integer::valueOf).toList() : List.of(10, 100);
@@ -165,8 +166,10 @@ public final class EndToEndBenchmark {
                                 + " %.0f-byte payload (+%.0f)%n", classes, ratio, joinedPerCpu, kept.toMillis() / 1000.0,
                         wiped.toMillis() / 1000.0, bytes[0], bytes[1], bytes[0] - bytes[1]);
                 results.add(String.format(Locale.ROOT, "C%d_ratio=%.2f C%d_joined_per_cpu_s=%.0f C%d_restart_kept_s=%.1f"
-                                + " C%d_restart_wiped_s=%.1f C%d_state_overhead_bytes=%.0f", classes, ratio, classes, joinedPerCpu,
-                        classes, kept.toMillis() / 1000.0, classes, wiped.toMillis() / 1000.0, classes, bytes[0] - bytes[1]));
+                                + " C%d_restart_wiped_s=%.1f C%d_state_overhead_bytes=%.0f C%d_alloc_bytes_per_record=%.0f"
+                                + " C%d_reference_join_alloc_bytes_per_record=%.0f", classes, ratio, classes, joinedPerCpu,
+                        classes, kept.toMillis() / 1000.0, classes, wiped.toMillis() / 1000.0, classes, bytes[0] - bytes[1],
+                        classes, lossMonitor.allocatedBytes / records, classes, reference.allocatedBytes / records));
                 Directories.delete(state);
             }
         }
@@ -217,11 +220,16 @@ public final class EndToEndBenchmark {
         java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<Run>> of = f -> runs.stream()
                 .mapToDouble(f).sorted().skip(runs.size() / 2).findFirst().orElseThrow();
         return new Run(of.applyAsDouble(Run::seconds), of.applyAsDouble(Run::cpuSeconds), of.applyAsDouble(Run::joined),
-                of.applyAsDouble(Run::processCpuSeconds));
+                of.applyAsDouble(Run::processCpuSeconds), of.applyAsDouble(Run::allocatedBytes));
     }
 
-    /** @param processCpuSeconds CPU of the whole process over the run: broker, registry and RocksDB's native threads too */
-    private record Run(double seconds, double cpuSeconds, double joined, double processCpuSeconds) {
+    /**
+     * @param processCpuSeconds CPU of the whole process over the run: broker, registry and RocksDB's native threads too
+     * @param allocatedBytes    heap allocated by the application's own threads; it moves less with the VM's pace than
+     *                          time and CPU do (it still varies with the number of commits and with what the JIT's
+     *                          escape analysis removes), so it helps compare versions measured in different hours
+     */
+    private record Run(double seconds, double cpuSeconds, double joined, double processCpuSeconds, double allocatedBytes) {
     }
 
     private static long preload(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, int classes,
@@ -345,7 +353,7 @@ public final class EndToEndBenchmark {
         System.gc();
         Thread.sleep(2_000);
         long created = System.nanoTime();
-        long[] atRunning = new long[3];
+        long[] atRunning = new long[4];
         java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
         KafkaStreams streams = new KafkaStreams(topology.get(), props(kafka, appId, state));
         streams.setStateListener((now, before) -> {
@@ -353,6 +361,7 @@ public final class EndToEndBenchmark {
                 atRunning[0] = System.nanoTime();
                 atRunning[1] = cpu(appId);
                 atRunning[2] = PROCESS.getProcessCpuTime();
+                atRunning[3] = allocated(appId);
                 running.countDown();
             }
         });
@@ -371,6 +380,7 @@ public final class EndToEndBenchmark {
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (cpu(appId) - cpuBefore) / 1e9;
         double processCpuSeconds = (PROCESS.getProcessCpuTime() - processBefore) / 1e9;
+        double allocatedBytes = allocated(appId) - atRunning[3];
         double joined = 0;
         if (appId.startsWith("lossmon")) {
             var store = streams.store(StoreQueryParameters.fromNameAndType(Names.JOIN_ACCOUNTING_STORE,
@@ -385,13 +395,14 @@ public final class EndToEndBenchmark {
             }
         }
         System.out.printf(Locale.ROOT, "  %s: %.1f s to RUNNING, then %.1f s; stream thread blocked on Kafka %.1f s (of which producer flush %.1f s,"
-                        + " transaction commit %.1f s, offsets to transaction %.1f s), commits %.0f; produced %.0f records, %.1f MB%n", appId, (start - created) / 1e9, seconds,
+                        + " transaction commit %.1f s, offsets to transaction %.1f s), commits %.0f; produced %.0f records, %.1f MB;"
+                        + " allocated %.0f MB%n", appId, (start - created) / 1e9, seconds,
                 metric(streams, "blocked-time-ns-total") / 1e9, metric(streams, "flush-time-ns-total") / 1e9,
                 metric(streams, "txn-commit-time-ns-total") / 1e9, metric(streams, "txn-send-offsets-time-ns-total") / 1e9,
                 metric(streams, "commit-total"), metric(streams, "record-send-total"),
-                metric(streams, "outgoing-byte-total") / 1e6);
+                metric(streams, "outgoing-byte-total") / 1e6, allocatedBytes / 1e6);
         streams.close(Duration.ofSeconds(60));
-        return new Run(seconds, cpuSeconds, joined, processCpuSeconds);
+        return new Run(seconds, cpuSeconds, joined, processCpuSeconds, allocatedBytes);
     }
 
     /** The sum of a cumulative metric over the client's threads and producers. */
@@ -443,6 +454,17 @@ public final class EndToEndBenchmark {
         return total;
     }
 
+    /** Heap bytes allocated so far by the application's own threads (those alive now: they live as long as the client). */
+    private static long allocated(String appId) {
+        long total = 0;
+        for (var info : THREADS.dumpAllThreads(false, false)) {
+            if (info.getThreadName().contains(appId)) {
+                total += Math.max(0, THREADS.getThreadAllocatedBytes(info.getThreadId()));
+            }
+        }
+        return total;
+    }
+
     private static Duration restart(EmbeddedKafka kafka, String appId, Path state, boolean wipe, Supplier<Topology> topology)
             throws Exception {
         if (wipe) {
@@ -487,8 +509,9 @@ public final class EndToEndBenchmark {
     }
 
     private static void print(int classes, String app, long records, Run run) {
-        System.out.printf(Locale.ROOT, "%-6d %-14s %10d %12.0f %10.2f %14.0f %14.2f%n", classes, app, records,
-                records / run.seconds, run.cpuSeconds, records / run.cpuSeconds, run.processCpuSeconds);
+        System.out.printf(Locale.ROOT, "%-6d %-14s %10d %12.0f %10.2f %14.0f %14.2f %14.0f%n", classes, app, records,
+                records / run.seconds, run.cpuSeconds, records / run.cpuSeconds, run.processCpuSeconds,
+                run.allocatedBytes / records);
     }
 
 }
