@@ -68,7 +68,8 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class LatencyBenchmark {
 
     private static final int CLASSES = 10;
-    private static final Duration WARM_UP = Duration.ofSeconds(10);
+    /** Each row's application is new (its stores, topics, producers); its first 15 s or so ran slower (p50 20-40 ms). */
+    private static final Duration WARM_UP = Duration.ofSeconds(20);
     /** A child JVM starts cold for every run (a first try with 10 s measured seconds of backlog throughout). */
     private static final Duration WARM_UP_OWN_JVM = Duration.ofSeconds(45);
     private static final Duration MEASURE = Duration.ofSeconds(30);
@@ -141,36 +142,68 @@ public final class LatencyBenchmark {
         try (var admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(config.predictionsTopic(), 2, (short) 1),
                     new NewTopic(config.labelsTopic(), 2, (short) 1).configs(Map.of("message.timestamp.type", "LogAppendTime")),
-                    new NewTopic(config.modelsTopic(), 1, (short) 1), new NewTopic(config.scoredEventsTopic(), 1, (short) 1),
+                    new NewTopic(config.modelsTopic(), 1, (short) 1),
+                    // Append time: the timeline dump tells the service's and the broker's part from the reader's.
+                    new NewTopic(config.scoredEventsTopic(), 1, (short) 1).configs(Map.of("message.timestamp.type", "LogAppendTime")),
                     new NewTopic(config.lateLabelsTopic(), 1, (short) 1), new NewTopic(config.deadLetterTopic(), 1, (short) 1),
                     new NewTopic(config.lossWindowsTopic(), 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
-        Map<String, Long> labelArrival = new ConcurrentHashMap<>();
-        Map<String, Long> scoredAt = new ConcurrentHashMap<>();
-        Map<String, Long> predictionTime = new ConcurrentHashMap<>();
+        Duration warmUp = ownJvm ? WARM_UP_OWN_JVM : WARM_UP;
+        Timeline timeline = new Timeline(recordsPerSecond, warmUp.plus(MEASURE));
         Map<Long, List<long[]>> windowUpdates = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
         try (AutoCloseable app = ownJvm ? childApplication(kafka, registryUrl, prefix, guarantee, mode, config)
                 : inProcess(kafka, registry, prefix, guarantee, config)) {
             Thread reader = Thread.ofPlatform().name("latency-reader")
-                    .start(() -> read(kafka, registry, config, scoredAt, windowUpdates, stop));
-            List<String> measured = send(kafka, registry, config, recordsPerSecond, ownJvm ? WARM_UP_OWN_JVM : WARM_UP,
-                    labelArrival, predictionTime);
+                    .start(() -> read(kafka, registry, config, timeline, windowUpdates, stop));
+            send(kafka, registry, config, timeline, warmUp);
             long deadline = System.currentTimeMillis() + 30_000;
-            while (System.currentTimeMillis() < deadline && !scoredAt.keySet().containsAll(measured)) {
+            while (System.currentTimeMillis() < deadline && !timeline.allMeasuredScored()) {
                 Thread.sleep(100);
             }
             // The windows trail the scores by up to a flush interval and a commit.
             Thread.sleep(config.windowFlushInterval().toMillis() + 2_000);
             stop.set(true);
             reader.join();
-            Map<String, Long> windowedAt = windowedAt(scoredAt, predictionTime, windowUpdates);
-            return new long[][] {
-                measured.stream().mapToLong(id -> scoredAt.containsKey(id) && labelArrival.containsKey(id)
-                        ? Math.max(0, scoredAt.get(id) - labelArrival.get(id)) : -1L).toArray(),
-                measured.stream().mapToLong(id -> windowedAt.containsKey(id) && labelArrival.containsKey(id)
-                        ? Math.max(0, windowedAt.get(id) - labelArrival.get(id)) : -1L).toArray()};
+            long[] windowedAt = windowedAt(timeline, windowUpdates);
+            dumpTimeline(prefix, timeline);
+            int n = Math.max(0, timeline.lastMeasured - timeline.firstMeasured + 1);
+            long[] scored = new long[n];
+            long[] windowed = new long[n];
+            for (int i = 0; i < n; i++) {
+                int k = timeline.firstMeasured + i;
+                long arrival = timeline.labelArrival.get(k);
+                long at = timeline.scoredAt.get(k);
+                scored[i] = at >= 0 && arrival >= 0 ? Math.max(0, at - arrival) : -1;
+                windowed[i] = windowedAt[k] >= 0 && arrival >= 0 ? Math.max(0, windowedAt[k] - arrival) : -1;
+            }
+            return new long[][] {scored, windowed};
         }
+    }
+
+    /**
+     * With {@code -Dbench.latency.dump=DIR}: each measured label's arrival (epoch ms), latency in ms (-1 unscored) and
+     * the part of it until its scored event was appended to its topic (before it is readable: exactly-once, at the
+     * commit; the rest is the reader's) to {@code DIR/PREFIX.csv}, to line the tail up with what else happened then
+     * (e.g. a GC log with wall-clock time).
+     */
+    private static void dumpTimeline(String prefix, Timeline timeline) throws java.io.IOException {
+        String dir = System.getProperty("bench.latency.dump");
+        if (dir == null || dir.isBlank()) {
+            return;
+        }
+        StringBuilder csv = new StringBuilder("label_arrival_ms,latency_ms,to_append_ms\n");
+        for (int k = timeline.firstMeasured; k <= timeline.lastMeasured; k++) {
+            long arrival = timeline.labelArrival.get(k);
+            if (arrival >= 0) {
+                long scored = timeline.scoredAt.get(k);
+                long appended = timeline.scoredAppended.get(k);
+                csv.append(arrival).append(',').append(scored < 0 ? -1 : Math.max(0, scored - arrival)).append(',')
+                        .append(appended < 0 ? -1 : appended - arrival).append('\n');
+            }
+        }
+        Files.createDirectories(Path.of(dir));
+        Files.writeString(Path.of(dir, prefix + ".csv"), csv);
     }
 
     /** The application in this JVM, started and RUNNING. */
@@ -264,14 +297,17 @@ public final class LatencyBenchmark {
      * When each scored label was in its window: the k-th score of a 1-minute window (in the order scores became
      * readable) is in it at the first update whose event count reaches k.
      */
-    private static Map<String, Long> windowedAt(Map<String, Long> scoredAt, Map<String, Long> predictionTime,
-                                                Map<Long, List<long[]>> windowUpdates) {
-        Map<Long, List<String>> byWindow = new java.util.HashMap<>();
-        scoredAt.keySet().forEach(id -> byWindow.computeIfAbsent(predictionTime.get(id) / 60_000 * 60_000,
-                k -> new ArrayList<>()).add(id));
-        Map<String, Long> out = new java.util.HashMap<>();
+    private static long[] windowedAt(Timeline timeline, Map<Long, List<long[]>> windowUpdates) {
+        Map<Long, List<Integer>> byWindow = new java.util.HashMap<>();
+        for (int k = 0; k < timeline.pairs; k++) {
+            if (timeline.scoredAt.get(k) >= 0) {
+                byWindow.computeIfAbsent(timeline.predictionTime.get(k) / 60_000 * 60_000, w -> new ArrayList<>()).add(k);
+            }
+        }
+        long[] out = new long[timeline.pairs];
+        Arrays.fill(out, -1);
         byWindow.forEach((start, ids) -> {
-            ids.sort(java.util.Comparator.comparing(scoredAt::get));
+            ids.sort(java.util.Comparator.comparingLong(timeline.scoredAt::get));
             List<long[]> updates = windowUpdates.getOrDefault(start, List.of());
             int u = 0;
             for (int k = 0; k < ids.size(); k++) {
@@ -279,22 +315,20 @@ public final class LatencyBenchmark {
                     u++;
                 }
                 if (u < updates.size()) {
-                    out.put(ids.get(k), updates.get(u)[1]);
+                    out[ids.get(k)] = updates.get(u)[1];
                 }
             }
         });
         return out;
     }
 
-    /** Sends the schedule; returns the prediction ids whose labels were sent inside the measurement window. */
-    private static List<String> send(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config,
-                                     double recordsPerSecond, Duration warmUp, Map<String, Long> labelArrival,
-                                     Map<String, Long> predictionTime) throws Exception {
+    /** Sends the schedule, noting which labels were sent inside the measurement window. */
+    private static void send(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, Timeline timeline,
+                             Duration warmUp) throws Exception {
         AvroSerializer<Prediction> predictions = new AvroSerializer<>(registry, false);
         AvroSerializer<Label> labels = new AvroSerializer<>(registry, false);
         SplittableRandom random = new SplittableRandom(5);
-        List<String> measured = new ArrayList<>();
-        long pairIntervalNanos = (long) (2e9 / recordsPerSecond);
+        long pairIntervalNanos = timeline.pairIntervalNanos;
         int lagPairs = (int) Math.max(1, LABEL_LAG_MS * 1_000_000 / pairIntervalNanos);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 0,
@@ -302,7 +336,7 @@ public final class LatencyBenchmark {
             long start = System.nanoTime();
             long warmUpEnd = start + warmUp.toNanos();
             long end = warmUpEnd + MEASURE.toNanos();
-            for (long k = 0; ; k++) {
+            for (int k = 0; k < timeline.pairs; k++) {
                 long due = start + k * pairIntervalNanos;
                 if (due >= end) {
                     break;
@@ -313,7 +347,7 @@ public final class LatencyBenchmark {
                 }
                 long now = System.currentTimeMillis();
                 String id = "p" + k;
-                predictionTime.put(id, now);
+                timeline.predictionTime.set(k, now);
                 double[] logits = random.doubles(CLASSES, -3, 3).toArray();
                 Prediction p = Prediction.newBuilder().setPredictionId(id).setModelId("m").setModelVersion("v1")
                         .setTimestamp(Instant.ofEpochMilli(now)).setTask(Task.MULTICLASS).setOutput(OutputKind.LOGITS)
@@ -321,27 +355,28 @@ public final class LatencyBenchmark {
                 producer.send(new ProducerRecord<>(config.predictionsTopic(), null, now, id.getBytes(),
                         predictions.serialize(config.predictionsTopic(), p)));
                 if (k >= lagPairs) {
-                    String labelled = "p" + (k - lagPairs);
+                    int labelledIndex = k - lagPairs;
+                    String labelled = "p" + labelledIndex;
                     Label l = Label.newBuilder().setPredictionId(labelled).setModelId("m").setTimestamp(Instant.ofEpochMilli(now))
                             .setTarget(random.nextInt(CLASSES)).build();
                     boolean inWindow = due >= warmUpEnd;
                     if (inWindow) {
-                        measured.add(labelled);
+                        timeline.firstMeasured = Math.min(timeline.firstMeasured, labelledIndex);
+                        timeline.lastMeasured = labelledIndex;
                     }
                     producer.send(new ProducerRecord<>(config.labelsTopic(), null, null, labelled.getBytes(),
                             labels.serialize(config.labelsTopic(), l)), (metadata, e) -> {
                                 if (e == null) {
-                                    labelArrival.put(labelled, metadata.timestamp());
+                                    timeline.labelArrival.set(labelledIndex, metadata.timestamp());
                                 }
                             });
                 }
             }
         }
-        return measured;
     }
 
     /** Reads scored events and the model's 1-minute window updates (count, arrival) as they become readable. */
-    private static void read(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, Map<String, Long> scoredAt,
+    private static void read(EmbeddedKafka kafka, RegistryClient registry, TopologyConfig config, Timeline timeline,
                              Map<Long, List<long[]>> windowUpdates, AtomicBoolean stop) {
         var scored = new AvroDeserializer<>(registry, AvroDeserializer.specificReader(ScoredEvent.class));
         var windows = new AvroDeserializer<>(registry, AvroDeserializer.specificReader(LossWindow.class));
@@ -357,7 +392,11 @@ public final class LatencyBenchmark {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(5))) {
                     long now = System.currentTimeMillis();
                     if (r.topic().equals(config.scoredEventsTopic())) {
-                        scoredAt.putIfAbsent(scored.deserialize(r.topic(), r.value()).getPredictionId(), now);
+                        String id = scored.deserialize(r.topic(), r.value()).getPredictionId();
+                        int k = Integer.parseInt(id, 1, id.length(), 10);
+                        if (timeline.scoredAt.compareAndSet(k, -1, now)) {
+                            timeline.scoredAppended.set(k, r.timestamp());
+                        }
                         continue;
                     }
                     LossWindow w = windows.deserialize(r.topic(), r.value());
@@ -367,6 +406,50 @@ public final class LatencyBenchmark {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The times recorded per prediction and label pair k (prediction id {@code "p" + k}), -1 until known: primitive
+     * arrays allocated once per run. The first version kept them in maps keyed by id, several hundred thousand
+     * entries per run that survived young collections, so the collector copied tens of megabytes of the benchmark's
+     * own bookkeeping at every pause of the JVM the application shares with it (survivor space 64 MB, pauses of
+     * 40-95 ms, most of it copying).
+     */
+    private static final class Timeline {
+        final long pairIntervalNanos;
+        final int pairs;
+        final java.util.concurrent.atomic.AtomicLongArray predictionTime;
+        final java.util.concurrent.atomic.AtomicLongArray labelArrival;
+        final java.util.concurrent.atomic.AtomicLongArray scoredAt;
+        /** The scored event's append time on the broker (its topic stamps append time). */
+        final java.util.concurrent.atomic.AtomicLongArray scoredAppended;
+        /** The labels sent inside the measurement window, a contiguous range (written by the sending thread only). */
+        volatile int firstMeasured = Integer.MAX_VALUE;
+        volatile int lastMeasured = -1;
+
+        Timeline(double recordsPerSecond, Duration schedule) {
+            pairIntervalNanos = (long) (2e9 / recordsPerSecond);
+            pairs = (int) (schedule.toNanos() / pairIntervalNanos) + 1;
+            predictionTime = unknown(pairs);
+            labelArrival = unknown(pairs);
+            scoredAt = unknown(pairs);
+            scoredAppended = unknown(pairs);
+        }
+
+        private static java.util.concurrent.atomic.AtomicLongArray unknown(int n) {
+            long[] values = new long[n];
+            Arrays.fill(values, -1);
+            return new java.util.concurrent.atomic.AtomicLongArray(values);
+        }
+
+        boolean allMeasuredScored() {
+            for (int k = firstMeasured; k <= lastMeasured; k++) {
+                if (scoredAt.get(k) < 0) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
