@@ -23,7 +23,6 @@ import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.join.JoinCodecs;
 import io.lossmonitor.topology.join.JoinKeys;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,11 +61,11 @@ import org.apache.kafka.streams.state.Stores;
  * predictions and labels, then (a) a Kafka Streams pass-through (decode with the same deserializer, re-encode, write)
  * and (b) loss-monitor each catch up from the earliest offset, one after the other, with the same settings
  * (exactly_once_v2, two partitions). Reported: input records/s, the application's CPU-seconds (its own threads)
- * and heap bytes allocated per input record, the ratio b/a, joined events per CPU-second (also for (c), loss-monitor repartitioning every record to its join
- * task, as it does for producers that do not key by prediction id; the generator does, so (b), with the service's
- * default routing, joins every record where it is), (d) a reference join that only holds state
- * ({@link #referenceJoin}) and (b)'s CPU as a multiple of (d)'s, state bytes per pending prediction, and the time back to RUNNING
- * after a restart with the state directory kept and wiped. Run:
+ * and heap bytes allocated per input record, the ratio b/a, joined events per CPU-second (also for (c), loss-monitor
+ * repartitioning every record to its join task, as it does for producers that do not key by prediction id; the
+ * generator does, so (b), with the service's default routing, joins every record where it is), (d) a reference join
+ * that only holds state ({@link #referenceJoin}) and (b)'s CPU as a multiple of (d)'s, state bytes per pending
+ * prediction, and the time back to RUNNING after a restart with the state directory kept and wiped. Run:
  * {@code ./mvnw -B -q -Pbench test-compile exec:exec -Dbench.main=io.lossmonitor.bench.EndToEndBenchmark}
  * (optionally {@code -Dbench.args="PREDICTIONS [C,...] [ROUNDS]"}: predictions per class count [200000], the class
  * counts [10,100], runs per application whose medians are reported [3]).
@@ -444,22 +443,20 @@ public final class EndToEndBenchmark {
 
     /** CPU time of the application's own threads (stream threads, its producers' and consumers' network threads). */
     private static long cpu(String appId) {
-        long total = 0;
-        for (var info : THREADS.dumpAllThreads(false, false)) {
-            if (info.getThreadName().contains(appId)) {
-                long t = THREADS.getThreadCpuTime(info.getThreadId());
-                total += Math.max(0, t);
-            }
-        }
-        return total;
+        return sumOverThreads(appId, THREADS::getThreadCpuTime);
     }
 
     /** Heap bytes allocated so far by the application's own threads (those alive now: they live as long as the client). */
     private static long allocated(String appId) {
+        return sumOverThreads(appId, THREADS::getThreadAllocatedBytes);
+    }
+
+    /** The sum of a per-thread measure over the live threads whose name carries the application id (-1 counts 0). */
+    private static long sumOverThreads(String appId, java.util.function.LongUnaryOperator ofThreadId) {
         long total = 0;
         for (var info : THREADS.dumpAllThreads(false, false)) {
             if (info.getThreadName().contains(appId)) {
-                total += Math.max(0, THREADS.getThreadAllocatedBytes(info.getThreadId()));
+                total += Math.max(0, ofThreadId.applyAsLong(info.getThreadId()));
             }
         }
         return total;
