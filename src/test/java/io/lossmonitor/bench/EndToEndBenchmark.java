@@ -89,7 +89,7 @@ public final class EndToEndBenchmark {
             kafka.start();
             registryServer.start();
             RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, registryServer.url())));
-            System.out.printf(Locale.ROOT, "%-6s %-14s %10s %12s %10s %14s %14s %14s%n", "C", "application", "records",
+            System.out.printf(Locale.ROOT, "%-6s %-17s %10s %12s %10s %14s %14s %14s%n", "C", "application", "records",
                     "records/s", "cpu-s", "records/cpu-s", "process cpu-s", "alloc B/record");
             int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
             List<Integer> classCounts = args.length > 1
@@ -150,7 +150,8 @@ public final class EndToEndBenchmark {
                 double referenceRatio = (records / reference.seconds) / (records / passThrough.seconds);
                 double cpuPerReference = lossMonitor.cpuSeconds / reference.cpuSeconds;
                 System.out.printf(Locale.ROOT, "C=%d, every record repartitioned: ratio %.2f, %.0f joined events per"
-                        + " CPU-second; the reference join's ratio %.2f, loss-monitor's CPU %.2f times the reference join's%n",
+                        + " CPU-second; the reference join's ratio %.2f; loss-monitor (default routing) used %.2f times"
+                        + " the reference join's CPU%n",
                         classes, repartitionedRatio, repartitionedJoinedPerCpu, referenceRatio, cpuPerReference);
                 results.add(String.format(Locale.ROOT, "C%d_repartitioned_ratio=%.2f C%d_repartitioned_joined_per_cpu_s=%.0f"
                         + " C%d_reference_join_ratio=%.2f C%d_cpu_per_reference_join=%.2f", classes, repartitionedRatio,
@@ -506,7 +507,7 @@ public final class EndToEndBenchmark {
     }
 
     private static void print(int classes, String app, long records, Run run) {
-        System.out.printf(Locale.ROOT, "%-6d %-14s %10d %12.0f %10.2f %14.0f %14.2f %14.0f%n", classes, app, records,
+        System.out.printf(Locale.ROOT, "%-6d %-17s %10d %12.0f %10.2f %14.0f %14.2f %14.0f%n", classes, app, records,
                 records / run.seconds, run.cpuSeconds, records / run.cpuSeconds, run.processCpuSeconds,
                 run.allocatedBytes / records);
     }
