@@ -9,6 +9,7 @@ import io.lossmonitor.metrics.StoreMetrics;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
 import io.lossmonitor.registry.RegistryException;
+import io.lossmonitor.topology.BoundedRocksDb;
 import io.lossmonitor.topology.InputRouting;
 import io.lossmonitor.topology.LossTopology;
 import io.lossmonitor.topology.StreamsSettings;
@@ -108,7 +109,7 @@ public final class LossMonitorService implements AutoCloseable {
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.integer(AppSetting.REPLICATION_FACTOR));
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.integer(AppSetting.STANDBY_REPLICAS));
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.get(AppSetting.STATE_DIR));
-        p.put(io.lossmonitor.topology.BoundedRocksDb.MEMORY_MB, config.integer(AppSetting.ROCKSDB_MEMORY_MB));
+        p.put(BoundedRocksDb.MEMORY_MB, config.integer(AppSetting.ROCKSDB_MEMORY_MB));
         if (!config.get(AppSetting.APPLICATION_SERVER).isEmpty()) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.get(AppSetting.APPLICATION_SERVER));
         }

@@ -1,5 +1,7 @@
 package io.lossmonitor.topology;
 
+import io.lossmonitor.config.Durations;
+
 /**
  * Every processor, state store and internal topic of the topology, named once. Renaming one changes the
  * application's internal topics and stores: a deliberate, migration-worthy act (the topology snapshot test fails).
@@ -88,10 +90,10 @@ public final class Names {
     public static final String HEADER_SOURCE_OFFSET = "lossmon.source.offset";
 
     public static String lossWindowStore(java.time.Duration size) {
-        return LOSS_WINDOWS_STORE_PREFIX + io.lossmonitor.config.Durations.format(size);
+        return LOSS_WINDOWS_STORE_PREFIX + Durations.format(size);
     }
 
     public static String predictionWindowStore(java.time.Duration size) {
-        return PREDICTION_WINDOWS_STORE_PREFIX + io.lossmonitor.config.Durations.format(size);
+        return PREDICTION_WINDOWS_STORE_PREFIX + Durations.format(size);
     }
 }

@@ -89,7 +89,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     @Override
     public void init(ProcessorContext<String, JoinOutput> context) {
         this.context = context;
-        this.predictions = context.getStateStore(io.lossmonitor.topology.Names.PREDICTIONS_STORE);
+        this.predictions = context.getStateStore(Names.PREDICTIONS_STORE);
         this.early = context.getStateStore(Names.EARLY_LABELS_STORE);
         this.expiry = context.getStateStore(Names.EXPIRY_STORE);
         this.specs = context.getStateStore(Names.MODEL_SPECS_STORE);

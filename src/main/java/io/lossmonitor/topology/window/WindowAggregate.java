@@ -3,6 +3,7 @@ package io.lossmonitor.topology.window;
 import io.lossmonitor.loss.CompensatedSum;
 import io.lossmonitor.loss.Reduction;
 import io.lossmonitor.schema.LossKind;
+import io.lossmonitor.topology.score.Scorer;
 import java.util.Arrays;
 
 /**
@@ -168,7 +169,7 @@ public final class WindowAggregate {
         if (binary) {
             double sum = 0;
             for (double positives : labels) {
-                sum += io.lossmonitor.topology.score.Scorer.binaryEntropy(clamp(positives / weight));
+                sum += Scorer.binaryEntropy(clamp(positives / weight));
             }
             return labels.length == 0 ? Double.NaN : sum / labels.length;
         }
