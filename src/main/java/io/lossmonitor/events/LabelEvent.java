@@ -1,5 +1,7 @@
 package io.lossmonitor.events;
 
+import java.util.Arrays;
+
 /**
  * A decoded {@code Label}: a class-index target ({@link #hasIndexTarget()}) or a vector target in a primitive array.
  *
@@ -12,5 +14,11 @@ public record LabelEvent(String predictionId, String modelId, long timestampMs, 
 
     public boolean hasIndexTarget() {
         return targetVector == null;
+    }
+
+    /** Same target and weight as {@code other}: a second copy of it would change no score. */
+    public boolean sameTargetAs(LabelEvent other) {
+        return weight == other.weight && hasIndexTarget() == other.hasIndexTarget()
+                && (hasIndexTarget() ? targetIndex == other.targetIndex : Arrays.equals(targetVector, other.targetVector));
     }
 }

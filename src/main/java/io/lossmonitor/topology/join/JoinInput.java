@@ -16,14 +16,5 @@ public sealed interface JoinInput {
      */
     record LabelInput(LabelEvent label, byte[] rawKey, byte[] rawValue, String sourceTopic, int sourcePartition,
                       long sourceOffset) implements JoinInput {
-
-        /** Same target and weight: a second copy that changes nothing. */
-        public boolean sameAs(LabelInput other) {
-            LabelEvent a = label;
-            LabelEvent b = other.label;
-            return a.weight() == b.weight() && a.hasIndexTarget() == b.hasIndexTarget()
-                    && (a.hasIndexTarget() ? a.targetIndex() == b.targetIndex()
-                    : java.util.Arrays.equals(a.targetVector(), b.targetVector()));
-        }
     }
 }

@@ -244,7 +244,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             return;
         }
         LabelEvent applied = stored.label();
-        if (new LabelInput(applied, null, null, null, 0, 0).sameAs(input) || label.timestampMs() < applied.timestampMs()) {
+        if (applied.sameTargetAs(label) || label.timestampMs() < applied.timestampMs()) {
             accounting.increment(Accounting.LABELS, label.modelId(), Accounting.DUPLICATE);
             return;
         }
@@ -266,7 +266,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         EarlyLabel waiting = early.get(key);
         if (waiting != null) {
             // One label waits per prediction: the newest by label time; the other one is counted as a duplicate.
-            if (!waiting.label().sameAs(input) && input.label().timestampMs() >= waiting.label().label().timestampMs()) {
+            if (!waiting.label().label().sameTargetAs(input.label()) && input.label().timestampMs() >= waiting.label().label().timestampMs()) {
                 early.put(key, new EarlyLabel(input, waiting.deadlineMs()));
             }
             accounting.increment(Accounting.LABELS, model, Accounting.DUPLICATE);
