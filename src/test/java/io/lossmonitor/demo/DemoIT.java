@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The demo as a user runs it: {@code java -jar target/loss-monitor.jar demo --duration ... --prometheus}. With
  * Prometheus installed (CI installs Debian's package) the demo's Prometheus must scrape it with the project's alert
- * rules loaded; without, the demo says it did not start one and runs on.
+ * rules loaded and evaluate them on the demo's metrics; without, the demo says it did not start one and runs on.
  */
 class DemoIT {
 
@@ -68,6 +68,11 @@ class DemoIT {
                         assertThat(api.targetHealth()).containsEntry("http://127.0.0.1:" + port + "/metrics", "up");
                         assertThat(api.query("sum(lossmon_labels_total{outcome=\"joined\"})").values())
                                 .singleElement().satisfies(joined -> assertThat(joined).isPositive());
+                        // The generator sends a few invalid records on purpose: the project's rule sees them.
+                        assertThat(api.alerts()).anySatisfy(alert -> {
+                            assertThat(alert.name()).isEqualTo("LossMonDeadLetters");
+                            assertThat(alert.state()).isIn("pending", "firing");
+                        });
                     }
                     var samples = PrometheusText.parse(http.send(HttpRequest.newBuilder(metrics).build(),
                             HttpResponse.BodyHandlers.ofString()).body());
