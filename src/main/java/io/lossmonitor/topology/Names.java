@@ -1,6 +1,7 @@
 package io.lossmonitor.topology;
 
 import io.lossmonitor.config.Durations;
+import java.time.Duration;
 
 /**
  * Every processor, state store and internal topic of the topology, named once. Renaming one changes the
@@ -89,11 +90,11 @@ public final class Names {
     public static final String HEADER_SOURCE_PARTITION = "lossmon.source.partition";
     public static final String HEADER_SOURCE_OFFSET = "lossmon.source.offset";
 
-    public static String lossWindowStore(java.time.Duration size) {
+    public static String lossWindowStore(Duration size) {
         return LOSS_WINDOWS_STORE_PREFIX + Durations.format(size);
     }
 
-    public static String predictionWindowStore(java.time.Duration size) {
+    public static String predictionWindowStore(Duration size) {
         return PREDICTION_WINDOWS_STORE_PREFIX + Durations.format(size);
     }
 }

@@ -266,7 +266,8 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         EarlyLabel waiting = early.get(key);
         if (waiting != null) {
             // One label waits per prediction: the newest by label time; the other one is counted as a duplicate.
-            if (!waiting.label().label().sameTargetAs(input.label()) && input.label().timestampMs() >= waiting.label().label().timestampMs()) {
+            LabelEvent held = waiting.label().label();
+            if (!held.sameTargetAs(input.label()) && input.label().timestampMs() >= held.timestampMs()) {
                 early.put(key, new EarlyLabel(input, waiting.deadlineMs()));
             }
             accounting.increment(Accounting.LABELS, model, Accounting.DUPLICATE);
