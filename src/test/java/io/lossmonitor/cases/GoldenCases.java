@@ -11,18 +11,25 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The reference cases (a copy of the project's golden-public.jsonl), loaded from the test classpath. */
+/** Reference cases in the loss CLI's input format, loaded from the test classpath. */
 public final class GoldenCases {
 
+    /** A copy of the project's golden-public.jsonl: the published seeds and hand-checked edge cases. */
     public static final String RESOURCE = "/golden/golden-public.jsonl";
+    /** Random cases valued by src/test/python/golden_oracle.py, an mpmath oracle sharing no code with the core. */
+    public static final String ORACLE_RESOURCE = "/golden/golden-oracle.jsonl";
 
     private GoldenCases() {
     }
 
     public static List<JsonNode> load() {
+        return load(RESOURCE);
+    }
+
+    public static List<JsonNode> load(String resource) {
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> cases = new ArrayList<>();
-        try (InputStream in = GoldenCases.class.getResourceAsStream(RESOURCE);
+        try (InputStream in = GoldenCases.class.getResourceAsStream(resource);
              BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
