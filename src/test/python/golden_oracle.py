@@ -5,7 +5,8 @@ The oracle is this file: the formulas of loss-semantics.md (PyTorch 2.x, float64
 significant digits from the exact binary value of every double, so it shares no code and no floating-point
 order with the Java loss core. Cases cover what the public golden file samples only sparsely: every combination
 of class weights, ignore_index (default, negative, a valid class), label smoothing (0, negative = off, in (0, 1],
-1.0), soft and index targets, 1-D, 2-D and K-dim inputs, all three reductions, nll_loss on inputs that are not
+1.0), soft and index targets, 1-D, 2-D and K-dim inputs, all three reductions, classes masked with -inf (scored
+where PyTorch's loss is finite, rejected where it is infinite or NaN), nll_loss on inputs that are not
 log-probabilities, BCE at and near 0 and 1 (the -100 clamp), BCE-with-logits at +-1e4 with weight and pos_weight
 broadcast per class; and inputs PyTorch rejects, each with a word its error message must contain.
 
@@ -63,6 +64,9 @@ def positions(dims):
     return list(itertools.product(*[range(d) for d in dims]))
 
 
+NEG_INF = float("-inf")
+
+
 def log_softmax(row):
     m = max(row)
     log_sum = M(m) + mp.log(mp.fsum(mp.exp(M(v) - M(m)) for v in row))
@@ -97,6 +101,21 @@ def classification(i, loss):
         inp = build([n, c] + spatial, lambda idx: logit())
         out_shape = [n] + spatial
         rows = {idx: [at(inp, (idx[0], k) + idx[1:]) for k in range(c)] for idx in positions(out_shape)}
+    if R.random() < 0.4:
+        # Mask classes with -inf, as a model rules them out; never a whole row (softmax of nothing).
+        for row in rows.values():
+            for k in range(c):
+                if R.random() < 0.2:
+                    row[k] = NEG_INF
+            if all(v == NEG_INF for v in row):
+                row[R.randrange(c)] = logit()
+        if layout == "1d":
+            inp = rows[()]
+        else:
+            for idx, row in rows.items():
+                for k in range(c):
+                    position = (idx[0], k) + idx[1:]
+                    at(inp, position[:-1])[position[-1]] = row[k]
     case = {"id": f"oracle-{i}-{loss}", "loss": loss, "input": inp,
             "reduction": R.choice(["none", "mean", "sum"])}
     weight = [R.choice([0.0, 0.5, 1.0, 2.0, round(R.random() * 3, 6)]) for _ in range(c)] if R.random() < 0.5 else None
@@ -120,6 +139,9 @@ def classification(i, loss):
             case["ignore_index"] = ii
         if ii >= 0:
             return case, None, "ignore_index"
+        if any(NEG_INF in row for row in rows.values()):
+            # PyTorch: w·t·-inf is -inf, or NaN where t is 0: an infinite or NaN loss.
+            return case, None, "masked"
         values = {}
         for idx, row in rows.items():
             t = target if layout == "1d" else [at(target, (idx[0], k) + idx[1:]) for k in range(c)]
@@ -148,10 +170,14 @@ def classification(i, loss):
             continue
         if not 0 <= y < c:
             return case, None, "out of bounds"
+        if row[y] == NEG_INF or (eps_on > 0 and NEG_INF in row):
+            # The target's class masked, or smoothing spreading the target onto a masked class: PyTorch's loss is
+            # infinite (or NaN where a masked class has weight 0).
+            return case, None, "masked"
         # nll_loss takes its input as given; cross_entropy takes log_softmax of it first
         lp = [M(v) for v in row] if loss == "nll_loss" else log_softmax(row)
         nll = -M(w[y]) * lp[y]
-        smooth = -mp.fsum(M(w[k]) * lp[k] for k in range(c))
+        smooth = -mp.fsum(M(w[k]) * lp[k] for k in range(c)) if eps_on > 0 else M(0)
         values[idx] = (1 - eps_on) * nll + eps_on / c * smooth
         denominator += M(w[y])
     return case, reduce(values, out_shape, case["reduction"], denominator), None
@@ -223,6 +249,17 @@ def rejected(i):
             "target": [[0.0, 1.0]], "pos_weight": [1.0, 2.0, 3.0]}, None, "pos_weight"
 
 
+def written(value):
+    """JSON has no infinities: the loss CLI reads them as the strings "-Infinity" and "Infinity"."""
+    if isinstance(value, dict):
+        return {k: written(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [written(v) for v in value]
+    if isinstance(value, float) and math.isinf(value):
+        return "-Infinity" if value < 0 else "Infinity"
+    return value
+
+
 def main():
     for i in range(COUNT):
         k = R.random()
@@ -241,7 +278,7 @@ def main():
             case["atol"] = ATOL
         else:
             case["expected_error"] = error
-        json.dump(case, sys.stdout, separators=(",", ":"))
+        json.dump(written(case), sys.stdout, separators=(",", ":"))
         sys.stdout.write("\n")
 
 

@@ -21,6 +21,13 @@ import io.lossmonitor.loss.LossInputException.Reason;
  * <p>On logits, {@code nlp_c = (m - x_c) + log1p(Σ_{c≠k} exp(x_c - m))}, where {@code k} is the arg-max and
  * {@code m} the max: the shift keeps logits of ±1e4 finite, and {@code log1p} keeps a tiny loss (a confident,
  * correct prediction) at its exact value, where PyTorch's {@code log(sum)} rounds it to a multiple of 1e-16.
+ *
+ * <p>Masked classes: a logit or log-probability of -inf is a class the model ruled out (softmax gives it
+ * probability 0), and PyTorch's loss over such a row is finite as long as the masked class is not the target and
+ * neither label smoothing nor a probability target reaches it. Those rows are scored exactly as PyTorch scores
+ * them; where PyTorch's loss would be infinite or NaN (the target's class masked; any masked class with smoothing
+ * or a soft target, where it computes {@code w·t·-inf} or {@code 0·-inf}) the row is rejected with
+ * {@link Reason#MASKED_CLASS}. NaN, +inf and a row with every class masked are rejected as non-finite.
  */
 public final class CrossEntropy {
 
@@ -86,7 +93,8 @@ public final class CrossEntropy {
     /**
      * The loss of one row with a class-index target: PyTorch's {@code reduction='none'} element.
      *
-     * @throws LossInputException for a non-finite score, an invalid probability row, or a target out of range
+     * @throws LossInputException for a NaN or +inf score, a masked target class (or masked classes under label
+     *                            smoothing), an invalid probability row, or a target out of range
      */
     public double indexLoss(double[] scores, int offset, int target) {
         checkRowBounds(scores, offset);
@@ -94,20 +102,25 @@ public final class CrossEntropy {
             case LOGITS: {
                 if (smoothing == 0.0 && target >= 0 && target < numClasses && target != ignoreIndex) {
                     // The common case in one pass: log-sum-exp relative to the target's own logit needs no maximum.
-                    // A non-finite score (NaN) or a loss past exp's range (+inf) takes the general path below.
+                    // A non-finite score (NaN, or a masked class) or a loss past exp's range (+inf) takes the general
+                    // path below.
                     double tail = KERNELS.targetTail(scores, offset, numClasses, target);
                     if (tail < Double.POSITIVE_INFINITY) {
                         return weight(target) * LogMath.log1p(tail);
                     }
                 }
                 double m = KERNELS.finiteMax(scores, offset, numClasses);
-                if (m != m) {
-                    throw firstNonFinite(scores, offset);
+                boolean masked = m != m;
+                if (masked) {
+                    m = maskedMax(scores, offset);
                 }
                 if (target == ignoreIndex) {
                     return 0.0;
                 }
                 checkTarget(target);
+                if (masked) {
+                    checkMaskedIndexRow(scores, offset, target);
+                }
                 double logZ = Math.log1p(KERNELS.tail(scores, offset, numClasses, m));
                 double nll = weight(target) * ((m - scores[offset + target]) + logZ);
                 if (smoothing == 0.0) {
@@ -118,11 +131,14 @@ public final class CrossEntropy {
             }
             case LOG_PROBABILITIES:
             case PROBABILITIES: {
-                validateNonLogitRow(scores, offset);
+                boolean masked = validateNonLogitRow(scores, offset);
                 if (target == ignoreIndex) {
                     return 0.0;
                 }
                 checkTarget(target);
+                if (masked) {
+                    checkMaskedIndexRow(scores, offset, target);
+                }
                 double nll = weight(target) * negLog(scores[offset + target]);
                 if (smoothing == 0.0) {
                     return nll;
@@ -139,19 +155,25 @@ public final class CrossEntropy {
     }
 
     /**
-     * Checks one row of scores as every loss method does (finite; for probabilities, in [0, 1] and summing to 1),
-     * without computing a loss.
+     * Checks one row of scores as every loss method does (finite or masked with -inf; for probabilities, in [0, 1]
+     * and summing to 1), without computing a loss. A row with a masked class is valid for class-index targets, and
+     * rejected here when label smoothing is on: then no label but an ignored one could be scored against it.
      *
      * @throws LossInputException for an invalid row
      */
     public void validateScores(double[] scores, int offset) {
         checkRowBounds(scores, offset);
+        boolean masked;
         if (space == ScoreSpace.LOGITS) {
-            if (!KERNELS.allFinite(scores, offset, numClasses)) {
-                throw firstNonFinite(scores, offset);
+            masked = !KERNELS.allFinite(scores, offset, numClasses);
+            if (masked) {
+                maskedMax(scores, offset);
             }
         } else {
-            validateNonLogitRow(scores, offset);
+            masked = validateNonLogitRow(scores, offset);
+        }
+        if (masked && smoothing > 0.0) {
+            throw maskedUnderSmoothing(scores, offset);
         }
     }
 
@@ -171,8 +193,9 @@ public final class CrossEntropy {
     /**
      * The loss of one row with a probability ("soft") target of length C. Its mean denominator is 1.
      *
-     * @throws LossInputException for non-finite scores or targets, an invalid probability row, or a non-negative
-     *                            ignore_index (PyTorch does not support it with probability targets)
+     * @throws LossInputException for non-finite scores (a masked class included: PyTorch's loss is then infinite or
+     *                            NaN) or targets, an invalid probability row, or a non-negative ignore_index
+     *                            (PyTorch does not support it with probability targets)
      */
     public double softLoss(double[] scores, int offset, double[] target, int targetOffset) {
         checkRowBounds(scores, offset);
@@ -198,7 +221,8 @@ public final class CrossEntropy {
             case LOGITS: {
                 double m = KERNELS.finiteMax(scores, offset, numClasses);
                 if (m != m) {
-                    throw firstNonFinite(scores, offset);
+                    maskedMax(scores, offset);
+                    throw maskedUnderSoftTarget(scores, offset);
                 }
                 double tail = KERNELS.tail(scores, offset, numClasses, m);
                 double logZ = Math.log1p(tail);
@@ -210,7 +234,9 @@ public final class CrossEntropy {
             }
             case LOG_PROBABILITIES:
             case PROBABILITIES: {
-                validateNonLogitRow(scores, offset);
+                if (validateNonLogitRow(scores, offset)) {
+                    throw maskedUnderSoftTarget(scores, offset);
+                }
                 for (int c = 0; c < numClasses; c++) {
                     double t = smoothing == 0.0 ? target[targetOffset + c] : target[targetOffset + c] * keep + spread;
                     loss += weight(c) * t * negLog(scores[offset + c]);
@@ -295,15 +321,14 @@ public final class CrossEntropy {
         return space == ScoreSpace.PROBABILITIES ? -LogMath.clampedLog(score) : -score;
     }
 
-    private void validateNonLogitRow(double[] scores, int offset) {
+    /** Checks a row of probabilities or log-probabilities; returns whether a log-probability masks a class. */
+    private boolean validateNonLogitRow(double[] scores, int offset) {
         if (space == ScoreSpace.LOG_PROBABILITIES) {
-            for (int c = 0; c < numClasses; c++) {
-                double x = scores[offset + c];
-                if (!Double.isFinite(x)) {
-                    throw nonFinite(c, x);
-                }
+            if (KERNELS.allFinite(scores, offset, numClasses)) {
+                return false;
             }
-            return;
+            maskedMax(scores, offset);
+            return true;
         }
         double plain = 0.0;
         for (int c = 0; c < numClasses; c++) {
@@ -318,6 +343,60 @@ public final class CrossEntropy {
             throw new LossInputException(Reason.PROBABILITY_SUM, "probabilities sum to " + plain
                     + ", not 1 within the tolerance " + probabilitySumTolerance);
         }
+        return false;
+    }
+
+    /**
+     * The largest score of a row that is not all finite: -inf entries are masked classes; NaN, +inf, or every class
+     * masked (softmax of nothing; PyTorch's loss is NaN) are errors.
+     */
+    private double maskedMax(double[] scores, int offset) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < numClasses; c++) {
+            double x = scores[offset + c];
+            if (x != x || x == Double.POSITIVE_INFINITY) {
+                throw nonFinite(c, x);
+            }
+            m = Math.max(m, x);
+        }
+        if (m == Double.NEGATIVE_INFINITY) {
+            throw new LossInputException(Reason.NON_FINITE_SCORE, "every class is masked: all " + numClasses
+                    + " scores are -Infinity");
+        }
+        return m;
+    }
+
+    /** A masked row against a class-index target: the target's class must not be masked, nor smoothing be on. */
+    private void checkMaskedIndexRow(double[] scores, int offset, int target) {
+        if (scores[offset + target] == Double.NEGATIVE_INFINITY) {
+            throw new LossInputException(Reason.MASKED_CLASS, "the target class " + target + " is masked (score["
+                    + target + "] = -Infinity): its probability is 0 and the loss infinite");
+        }
+        if (smoothing > 0.0) {
+            throw maskedUnderSmoothing(scores, offset);
+        }
+    }
+
+    private LossInputException maskedUnderSmoothing(double[] scores, int offset) {
+        int c = firstMasked(scores, offset);
+        return new LossInputException(Reason.MASKED_CLASS, "class " + c + " is masked (score[" + c + "] = -Infinity)"
+                + " and label smoothing " + smoothing + " gives every class a share of the target: the loss is"
+                + " infinite");
+    }
+
+    private LossInputException maskedUnderSoftTarget(double[] scores, int offset) {
+        int c = firstMasked(scores, offset);
+        return new LossInputException(Reason.MASKED_CLASS, "class " + c + " is masked (score[" + c + "] = -Infinity),"
+                + " which a probability target cannot take: PyTorch's loss is infinite, or NaN (0 * -inf)");
+    }
+
+    private int firstMasked(double[] scores, int offset) {
+        for (int c = 0; c < numClasses; c++) {
+            if (scores[offset + c] == Double.NEGATIVE_INFINITY) {
+                return c;
+            }
+        }
+        throw new AssertionError("no masked class");
     }
 
     private void checkTarget(int target) {
@@ -351,15 +430,6 @@ public final class CrossEntropy {
                     + numClasses + " classes");
         }
         return rows.length / numClasses;
-    }
-
-    private LossInputException firstNonFinite(double[] scores, int offset) {
-        for (int c = 0; c < numClasses; c++) {
-            if (!Double.isFinite(scores[offset + c])) {
-                return nonFinite(c, scores[offset + c]);
-            }
-        }
-        throw new AssertionError("no non-finite score");
     }
 
     private static LossInputException nonFinite(int c, double x) {

@@ -13,8 +13,13 @@ public final class LossInputException extends IllegalArgumentException {
 
     /** Why an input was rejected. Stable names: they appear in dead-letter headers and metric labels. */
     public enum Reason {
-        /** A score (logit, log-probability) is NaN or infinite. */
+        /** A score (logit, log-probability) is NaN or +inf, or every class of a row is masked with -inf. */
         NON_FINITE_SCORE,
+        /**
+         * A class masked with a -inf score (logit or log-probability) where PyTorch's loss is infinite or NaN: the
+         * label's own class, or any masked class under label smoothing or a probability target.
+         */
+        MASKED_CLASS,
         /** A probability (score or target) is NaN or outside [0, 1]. */
         PROBABILITY_OUT_OF_RANGE,
         /** A probability row does not sum to 1 within the configured tolerance. */

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.test.TestRecord;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -143,6 +144,38 @@ class DeadLetterTopologyTest {
         assertThat(h.count(Accounting.LABELS, "b", Accounting.INVALID)).isEqualTo(1);
         h.pipe(label("m", "p", T0 + 20, 2));
         assertThat(h.scored()).hasSize(1);
+    }
+
+    @Test
+    void aMaskedClassIsScoredAsPyTorchDoesAndALabelItCannotScoreIsDeadLettered() {
+        double inf = Double.NEGATIVE_INFINITY;
+        // Class 1 masked with -inf: valid, as in PyTorch, whose softmax gives it probability 0.
+        h.pipe(prediction("m", "v1", "a", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, inf, 0.5));
+        h.pipe(prediction("m", "v1", "b", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, inf, 0.5));
+        h.pipe(prediction("m", "v1", "c", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, inf, 0.5));
+        assertThat(h.deadLetters()).isEmpty();
+        Label joined = label("m", "a", T0 + 10, 0);
+        Label maskedTarget = label("m", "b", T0 + 10, 1);
+        Label soft = label("m", "c", T0 + 10, List.of(0.5, 0.0, 0.5));
+        h.pipe(joined);
+        h.pipe(maskedTarget);
+        h.pipe(soft);
+        // Dropping the masked class leaves softmax([2, 0.5]): -log p_0 = log(1 + e^-1.5), by hand.
+        assertThat(h.scored()).singleElement().satisfies(e -> {
+            assertThat(e.getPredictionId()).isEqualTo("a");
+            assertThat(e.getLoss()).isCloseTo(Math.log1p(Math.exp(-1.5)), Offset.offset(1e-15));
+        });
+        List<TestRecord<byte[], byte[]>> dead = h.deadLetters();
+        assertThat(dead).hasSize(2);
+        assertDeadLetter(dead.get(0), h.serialize(maskedTarget), "MASKED_CLASS", "the target class 1 is masked",
+                h.config.labelsTopic());
+        assertDeadLetter(dead.get(1), h.serialize(soft), "MASKED_CLASS", "which a probability target cannot take",
+                h.config.labelsTopic());
+        // The two predictions wait for a label that fits; a NaN or +inf score is still invalid at intake.
+        assertThat(h.count(Accounting.PREDICTIONS, "m", Accounting.PENDING)).isEqualTo(2);
+        h.pipe(prediction("m", "v1", "d", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, Double.POSITIVE_INFINITY, 0.5));
+        assertThat(h.deadLetters()).singleElement().satisfies(r -> assertThat(
+                TopologyHarness.header(r.headers(), Names.HEADER_REASON)).isEqualTo("NON_FINITE_SCORE"));
     }
 
     @Test

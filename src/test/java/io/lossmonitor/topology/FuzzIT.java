@@ -182,7 +182,7 @@ class FuzzIT {
                         case NULL_VALUE -> null;
                         case NAN_SCORE -> predictions.serialize(config.predictionsTopic(), prediction(id, time, 1, Double.NaN, 3, 4));
                         case INFINITE_SCORE -> predictions.serialize(config.predictionsTopic(),
-                                prediction(id, time, 1, 2, Double.NEGATIVE_INFINITY, 4));
+                                prediction(id, time, 1, 2, Double.POSITIVE_INFINITY, 4));
                         case WRONG_LENGTH -> predictions.serialize(config.predictionsTopic(), prediction(id, time, 1, 2, 3));
                         case OVERSIZED -> predictions.serialize(config.predictionsTopic(), prediction(id, time, new double[65]));
                         case FUTURE_TIMESTAMP -> predictions.serialize(config.predictionsTopic(),
