@@ -7,7 +7,8 @@ order with the Java loss core. Cases cover what the public golden file samples o
 of class weights, ignore_index (default, negative, a valid class), label smoothing (0, negative = off, in (0, 1],
 1.0), soft and index targets, 1-D, 2-D and K-dim inputs, all three reductions, classes masked with -inf (scored
 where PyTorch's loss is finite, rejected where it is infinite or NaN), nll_loss on inputs that are not
-log-probabilities, BCE at and near 0 and 1 (the -100 clamp), BCE-with-logits at +-1e4 with weight and pos_weight
+log-probabilities, cross_entropy on softmax outputs (input_kind 'probabilities': nll_loss of log p clamped at -100,
+rows summing to 1 within 1e-4), BCE at and near 0 and 1 (the -100 clamp), BCE-with-logits at +-1e4 with weight and pos_weight
 broadcast per class; and inputs PyTorch rejects, each with a word its error message must contain.
 
 Regenerate (Debian: apt-get install python3-mpmath):  python3 src/test/python/golden_oracle.py > \
@@ -88,7 +89,16 @@ def reduce(values, shape, reduction, denominator):
     return "NaN" if denominator == 0 else number(total / denominator)
 
 
-def classification(i, loss):
+def softmax(row):
+    """A float64 probability row, as a model's softmax output would be: masked classes exactly 0."""
+    m = max(row)
+    e = [math.exp(v - m) for v in row]
+    total = sum(e)
+    return [v / total for v in e]
+
+
+def classification(i, loss, probabilities=False):
+    """cross_entropy or nll_loss; with probabilities, cross_entropy with input_kind 'probabilities'."""
     c = R.choice([1, 2, 3, 5, 10])
     layout = R.choice(["1d", "2d", "2d", "kd"])
     n = R.choice([1, 2, 4])
@@ -116,8 +126,36 @@ def classification(i, loss):
                 for k in range(c):
                     position = (idx[0], k) + idx[1:]
                     at(inp, position[:-1])[position[-1]] = row[k]
-    case = {"id": f"oracle-{i}-{loss}", "loss": loss, "input": inp,
+    invalid = {}
+    if probabilities:
+        for idx, row in rows.items():
+            row[:] = softmax(row)
+            if R.random() < 0.05:
+                # A row the service and the CLI reject: a value outside [0, 1], or a sum off by more than 1e-4.
+                k = R.randrange(c)
+                if R.random() < 0.5:
+                    row[k] = R.choice([-0.01, 1.5])
+                    invalid[idx] = "outside [0, 1]"
+                else:
+                    row[k] += 0.01 if row[k] <= 0.99 else -0.01
+                    invalid[idx] = "sum to"
+        if layout != "1d":
+            for idx, row in rows.items():
+                for k in range(c):
+                    position = (idx[0], k) + idx[1:]
+                    at(inp, position[:-1])[position[-1]] = row[k]
+    case = {"id": f"oracle-{i}-{loss}{'-probabilities' if probabilities else ''}", "loss": loss, "input": inp,
             "reduction": R.choice(["none", "mean", "sum"])}
+    if probabilities:
+        case["input_kind"] = "probabilities"
+
+    def neg_log(row):
+        """-log p per class: log_softmax of logits, the input as given for nll_loss, clamped log of probabilities."""
+        if probabilities:
+            return [-max(mp.log(M(v)), -100) if v > 0 else M(100) for v in row]
+        if loss == "nll_loss":
+            return [-M(v) for v in row]
+        return [-v for v in log_softmax(row)]
     weight = [R.choice([0.0, 0.5, 1.0, 2.0, round(R.random() * 3, 6)]) for _ in range(c)] if R.random() < 0.5 else None
     if weight is not None:
         case["weight"] = weight
@@ -139,14 +177,16 @@ def classification(i, loss):
             case["ignore_index"] = ii
         if ii >= 0:
             return case, None, "ignore_index"
-        if any(NEG_INF in row for row in rows.values()):
-            # PyTorch: w·t·-inf is -inf, or NaN where t is 0: an infinite or NaN loss.
-            return case, None, "masked"
         values = {}
         for idx, row in rows.items():
+            if idx in invalid:
+                return case, None, invalid[idx]
+            if NEG_INF in row:
+                # PyTorch: w·t·-inf is -inf, or NaN where t is 0: an infinite or NaN loss.
+                return case, None, "masked"
             t = target if layout == "1d" else [at(target, (idx[0], k) + idx[1:]) for k in range(c)]
-            lp = log_softmax(row)
-            values[idx] = -mp.fsum(M(w[k]) * (M(t[k]) * (1 - eps_on) + eps_on / c) * lp[k] for k in range(c))
+            nlp = neg_log(row)
+            values[idx] = mp.fsum(M(w[k]) * (M(t[k]) * (1 - eps_on) + eps_on / c) * nlp[k] for k in range(c))
         return case, reduce(values, out_shape, case["reduction"], len(rows)), None
     ii = R.choice([-100, -100, -1, 0, 2])
     if ii != -100:
@@ -164,6 +204,8 @@ def classification(i, loss):
     values = {}
     denominator = M(0)
     for idx, row in rows.items():
+        if idx in invalid:
+            return case, None, invalid[idx]
         y = target if layout == "1d" else at(target, idx)
         if y == ii:
             values[idx] = M(0)
@@ -174,10 +216,9 @@ def classification(i, loss):
             # The target's class masked, or smoothing spreading the target onto a masked class: PyTorch's loss is
             # infinite (or NaN where a masked class has weight 0).
             return case, None, "masked"
-        # nll_loss takes its input as given; cross_entropy takes log_softmax of it first
-        lp = [M(v) for v in row] if loss == "nll_loss" else log_softmax(row)
-        nll = -M(w[y]) * lp[y]
-        smooth = -mp.fsum(M(w[k]) * lp[k] for k in range(c)) if eps_on > 0 else M(0)
+        nlp = neg_log(row)
+        nll = M(w[y]) * nlp[y]
+        smooth = mp.fsum(M(w[k]) * nlp[k] for k in range(c)) if eps_on > 0 else M(0)
         values[idx] = (1 - eps_on) * nll + eps_on / c * smooth
         denominator += M(w[y])
     return case, reduce(values, out_shape, case["reduction"], denominator), None
@@ -263,8 +304,10 @@ def written(value):
 def main():
     for i in range(COUNT):
         k = R.random()
-        if k < 0.40:
+        if k < 0.32:
             case, expected, error = classification(i, "cross_entropy")
+        elif k < 0.40:
+            case, expected, error = classification(i, "cross_entropy", probabilities=True)
         elif k < 0.50:
             case, expected, error = classification(i, "nll_loss")
         elif k < 0.70:
