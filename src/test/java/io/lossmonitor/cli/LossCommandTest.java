@@ -72,6 +72,33 @@ class LossCommandTest {
         assertThat(check.lines()).last().isEqualTo(byId.size() + " passed, 0 failed");
     }
 
+    /** The oracle's cases as a user runs them: its "-Infinity" strings read, "NaN" and nested lists written. */
+    @Test
+    void everyOracleCaseThroughTheCliGivesTheOraclesValueOrAnError() throws Exception {
+        Path file = dir.resolve("oracle.jsonl");
+        try (var in = GoldenCases.class.getResourceAsStream(GoldenCases.ORACLE_RESOURCE)) {
+            Files.copy(in, file);
+        }
+        Run run = run("loss", "--input", file.toString(), "--check");
+        assertThat(run.exit()).isZero();
+        Map<String, JsonNode> byId = GoldenCases.load(GoldenCases.ORACLE_RESOURCE).stream()
+                .collect(Collectors.toMap(c -> c.get("id").asText(), Function.identity()));
+        List<String> lines = run.lines();
+        assertThat(lines).hasSize(byId.size() + 1);
+        long rejected = 0;
+        for (String line : lines.subList(0, byId.size())) {
+            JsonNode result = JSON.readTree(line);
+            JsonNode c = byId.get(result.get("id").asText());
+            if (c.has("expected_error")) {
+                rejected++;
+                assertThat(result.path("error").asText()).as(line).contains(c.get("expected_error").asText());
+            } else {
+                assertThat(result.get("pass").asBoolean()).as("%s vs the oracle's %s", line, c.get("expected")).isTrue();
+            }
+        }
+        assertThat(lines).last().isEqualTo((byId.size() - rejected) + " passed, 0 failed, " + rejected + " skipped");
+    }
+
     @Test
     void checkReportsFailuresAndExitsNonZero() throws Exception {
         Path file = write("cases.jsonl", """
