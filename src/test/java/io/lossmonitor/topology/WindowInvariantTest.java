@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The invariant users rely on: a window's mean is PyTorch's {@code reduction='mean'} over exactly the events in it,
  * as the loss CLI computes it, for the model key and every class key, with class weights, ignore_index and label
- * smoothing, for class-index and probability targets.
+ * smoothing, for class-index and probability targets, and for predictions with classes masked at -inf.
  */
 class WindowInvariantTest {
 
@@ -45,21 +45,31 @@ class WindowInvariantTest {
         SplittableRandom random = new SplittableRandom(2026);
         Map<String, List<Event>> events = new TreeMap<>();
         try (TopologyHarness h = new TopologyHarness(TopologyConfig.defaults())) {
-            for (String model : List.of("index", "soft")) {
+            for (String model : List.of("index", "soft", "masked")) {
                 h.pipe(ModelSpec.newBuilder().setModelId(model).setNumClasses(5)
                         .setClassWeights(java.util.Arrays.stream(WEIGHTS).boxed().toList())
-                        .setIgnoreIndex(model.equals("index") ? IGNORE : -100).setLabelSmoothing(SMOOTHING).build());
+                        .setIgnoreIndex(model.equals("soft") ? -100 : IGNORE)
+                        .setLabelSmoothing(model.equals("masked") ? 0.0 : SMOOTHING).build());
             }
-            for (int i = 0; i < 400; i++) {
-                String model = i % 2 == 0 ? "index" : "soft";
+            for (int i = 0; i < 600; i++) {
+                String model = List.of("index", "soft", "masked").get(i % 3);
                 long time = T0 + random.nextLong(5 * 60_000L);
                 double[] logits = new double[5];
                 for (int c = 0; c < 5; c++) {
                     logits[c] = random.nextDouble(-6, 6);
                 }
                 Object target;
-                if (model.equals("index")) {
-                    target = random.nextInt(5);
+                if (!model.equals("soft")) {
+                    int y = random.nextInt(5);
+                    target = y;
+                    if (model.equals("masked")) {
+                        // Classes the model ruled out, never the label's own (its loss would be infinite).
+                        for (int c = 0; c < 5; c++) {
+                            if (c != y && random.nextInt(4) == 0) {
+                                logits[c] = Double.NEGATIVE_INFINITY;
+                            }
+                        }
+                    }
                 } else {
                     double[] t = new double[5];
                     double sum = 0;
@@ -83,6 +93,7 @@ class WindowInvariantTest {
                 }
             }
             h.flushWindows();
+            assertThat(h.deadLetters()).as("every event is valid, the masked ones too").isEmpty();
             int compared = 0;
             for (Duration size : List.of(Duration.ofMinutes(1), Duration.ofHours(1))) {
                 WindowStore<String, ValueAndTimestamp<WindowAggregate>> store =
@@ -150,8 +161,9 @@ class WindowInvariantTest {
 
     private static ObjectNode batch(String model, List<Event> events) {
         ObjectNode c = JSON.createObjectNode();
-        c.put("loss", "cross_entropy").put("reduction", "mean").put("label_smoothing", SMOOTHING);
-        if (model.equals("index")) {
+        c.put("loss", "cross_entropy").put("reduction", "mean")
+                .put("label_smoothing", model.equals("masked") ? 0.0 : SMOOTHING);
+        if (!model.equals("soft")) {
             c.put("ignore_index", IGNORE);
         }
         ArrayNode weight = c.putArray("weight");
