@@ -70,6 +70,12 @@ class DistributionTest {
         assertThat(two.confidence()).isEqualTo(0.5);
         assertThat(two.entropy()).isCloseTo(Math.log(2), within(1e-15));
         assertThat(two.logProbability(1)).isEqualTo(Double.NEGATIVE_INFINITY);
+        // The same row as log-probabilities (log_softmax's output keeps the -inf).
+        Scorer.Distribution logProbs = Scorer.Distribution.of(OutputKind.LOG_PROBABILITIES,
+                new double[] {-Math.log(2), Double.NEGATIVE_INFINITY, -Math.log(2)});
+        assertThat(logProbs.predicted()).isZero();
+        assertThat(logProbs.confidence()).isCloseTo(0.5, within(1e-15));
+        assertThat(logProbs.entropy()).isCloseTo(Math.log(2), within(1e-15));
         Random r = new Random(3);
         for (int trial = 0; trial < 200; trial++) {
             // Long rows take the vector kernels' path for rows whose exp leaves the fast range.
