@@ -119,13 +119,6 @@ def classification(i, loss, probabilities=False):
                     row[k] = NEG_INF
             if all(v == NEG_INF for v in row):
                 row[R.randrange(c)] = logit()
-        if layout == "1d":
-            inp = rows[()]
-        else:
-            for idx, row in rows.items():
-                for k in range(c):
-                    position = (idx[0], k) + idx[1:]
-                    at(inp, position[:-1])[position[-1]] = row[k]
     invalid = {}
     if probabilities:
         for idx, row in rows.items():
@@ -139,11 +132,12 @@ def classification(i, loss, probabilities=False):
                 else:
                     row[k] += 0.01 if row[k] <= 0.99 else -0.01
                     invalid[idx] = "sum to"
-        if layout != "1d":
-            for idx, row in rows.items():
-                for k in range(c):
-                    position = (idx[0], k) + idx[1:]
-                    at(inp, position[:-1])[position[-1]] = row[k]
+    if layout != "1d":
+        # The rows were copied out of the input along the class dimension; the 1-D input is its one row itself.
+        for idx, row in rows.items():
+            for k in range(c):
+                position = (idx[0], k) + idx[1:]
+                at(inp, position[:-1])[position[-1]] = row[k]
     case = {"id": f"oracle-{i}-{loss}{'-probabilities' if probabilities else ''}", "loss": loss, "input": inp,
             "reduction": R.choice(["none", "mean", "sum"])}
     if probabilities:
