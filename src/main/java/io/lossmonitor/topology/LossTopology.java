@@ -1,6 +1,5 @@
 package io.lossmonitor.topology;
 
-import io.lossmonitor.schema.ModelSpec;
 import java.util.Optional;
 import java.util.Set;
 import io.lossmonitor.topology.intake.Intake;
@@ -58,10 +57,11 @@ public final class LossTopology {
 
     /** Adds the intake, the join and the windows to {@code builder}. */
     private static void join(StreamsBuilder builder, TopologyConfig config, TopologySerdes serdes) {
+        // Bytes: the specs are read by the processors that use them (see ModelRules), never by the global thread.
         builder.globalTable(config.modelsTopic(),
-                Consumed.with(Serdes.String(), serdes.modelSpecs()).withName(Names.MODELS_SOURCE),
-                Materialized.<String, ModelSpec>as(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE))
-                        .withKeySerde(Serdes.String()).withValueSerde(serdes.modelSpecs()));
+                Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(Names.MODELS_SOURCE),
+                Materialized.<String, byte[]>as(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE))
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()));
         long skew = config.maxClockSkew().toMillis();
         // A write-back buffer of live objects on the stores whose few keys nearly every record updates (the
         // accounting counters; the window partials), Kafka Streams' caching on the window totals: such a key reaches
@@ -77,13 +77,13 @@ public final class LossTopology {
                 .stream(config.predictionsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new PayloadTimestampExtractor(serdes.registry(), true, skew))
                         .withName(Names.PREDICTIONS_SOURCE))
-                .process(() -> new PredictionIntakeProcessor(serdes.predictions(), config),
+                .process(() -> new PredictionIntakeProcessor(serdes.predictions(), serdes.modelSpecs(), config),
                         Named.as(Names.DECODE_PREDICTIONS), Names.INTAKE_ACCOUNTING_STORE, Names.AWAITING_SCHEMA_STORE);
         KStream<String, Intake> labels = builder
                 .stream(config.labelsTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withTimestampExtractor(new PayloadTimestampExtractor(serdes.registry(), false, skew))
                         .withName(Names.LABELS_SOURCE))
-                .process(() -> new LabelIntakeProcessor(serdes.labels(), config),
+                .process(() -> new LabelIntakeProcessor(serdes.labels(), serdes.modelSpecs(), config),
                         Named.as(Names.DECODE_LABELS), Names.INTAKE_ACCOUNTING_STORE, Names.AWAITING_SCHEMA_STORE);
 
         var intake = predictions.merge(labels, Named.as(Names.MERGE_INTAKE))
@@ -98,7 +98,7 @@ public final class LossTopology {
 
         addJoinStores(builder);
         var joined = joinInput(intake.get(Names.INTAKE_BRANCHES + Names.ACCEPTED), config)
-                .process(() -> new LabelJoinProcessor(config), Named.as(Names.LABEL_JOIN),
+                .process(() -> new LabelJoinProcessor(config, serdes.modelSpecs()), Named.as(Names.LABEL_JOIN),
                         Names.PREDICTIONS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE, Names.JOIN_ACCOUNTING_STORE)
                 .split(Named.as(Names.JOIN_OUTPUT_BRANCHES))
                 .branch((key, value) -> value instanceof JoinOutput.Scored, Branched.as(Names.SCORED))

@@ -12,7 +12,9 @@ import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
  *   <li>exactly_once_v2: every count and window is exact across crashes (the accounting depends on it);</li>
  *   <li>explicit names for every internal topic and store, enforced at start-up;</li>
  *   <li>anything that still fails in a processor goes to the dead-letter topic (KIP-1034) instead of stopping the
- *       stream; our own processors dead-letter what they can explain first;</li>
+ *       stream; our own processors dead-letter what they can explain first. That handler also covers the global
+ *       thread, which reads the {@code models} topic (Kafka Streams 5.0's default; 4.3 stops the instance on an
+ *       exception there). The global store keeps the specs as bytes, so nothing of ours can fail in that thread;</li>
  *   <li>{@code task.timeout.ms} of one day: a broker outage shorter than that stalls the tasks instead of killing
  *       the stream threads (a registry outage never reaches Kafka Streams: the intake sets such records aside);</li>
  *   <li>replication factor 3 and one standby replica for internal topics and state;</li>
@@ -32,6 +34,7 @@ public final class StreamsSettings {
     private StreamsSettings() {
     }
 
+    @SuppressWarnings("deprecation") // PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG: until 5.0 makes it the default
     public static Properties defaults(String applicationId, String bootstrapServers, TopologyConfig config) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -40,6 +43,7 @@ public final class StreamsSettings {
         p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 3);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);

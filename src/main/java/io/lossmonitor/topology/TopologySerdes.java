@@ -36,8 +36,9 @@ public final class TopologySerdes {
         return new AvroDeserializer<>(registry, LabelReader::new);
     }
 
-    public Serde<ModelSpec> modelSpecs() {
-        return AvroSerde.specific(registry, ModelSpec.class, false);
+    /** Reads a spec as the {@code models} topic holds it; the global store keeps the bytes (see {@code ModelRules}). */
+    public AvroDeserializer<ModelSpec> modelSpecs() {
+        return new AvroDeserializer<>(registry, AvroDeserializer.specificReader(ModelSpec.class));
     }
 
     /** Scores written as {@code ScoredEvent}s (a sink's serde: reading them back is {@link ScoredEvent}'s business). */

@@ -179,6 +179,41 @@ class DeadLetterTopologyTest {
     }
 
     @Test
+    void aSpecThatCannotBeReadDeadLettersItsModelsPredictionsUntilAReadableOneReplacesIt() {
+        byte[] notAvro = "class_weights: [1, 2]".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] unknownSchema = {0, 0x3f, 0x3f, 0x3f, 0x3f, 2, 'x'}; // Confluent framing, a schema id no registry has
+        h.pipeRawSpec("m", notAvro);
+        h.pipeRawSpec("n", unknownSchema);
+        Prediction m1 = prediction("m", "v1", "m1", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, 0.5, 1.0);
+        Prediction n1 = prediction("n", "v1", "n1", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, 0.5, 1.0);
+        h.pipe(m1);
+        h.pipe(n1);
+        // Other models are not held up.
+        h.pipe(prediction("o", "v1", "o1", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, 0.5, 1.0));
+        h.pipe(label("o", "o1", T0 + 10, 0));
+        assertThat(h.scored()).extracting(e -> e.getModelId()).containsExactly("o");
+        List<TestRecord<byte[], byte[]>> dead = h.deadLetters();
+        assertThat(dead).hasSize(2);
+        assertDeadLetter(dead.get(0), h.serialize(m1), "INVALID_SPEC", "the spec of model 'm' on the "
+                + h.config.modelsTopic() + " topic cannot be read", h.config.predictionsTopic());
+        assertDeadLetter(dead.get(1), h.serialize(n1), "INVALID_SPEC", "the spec of model 'n'", h.config.predictionsTopic());
+        assertThat(h.count(Accounting.PREDICTIONS, "m", Accounting.INVALID)).isEqualTo(1);
+
+        // A readable spec replaces the broken one: class weight 4 for the target, class 2, by the spec.
+        h.pipe(ModelSpec.newBuilder().setModelId("m").setClassWeights(List.of(1.0, 1.0, 4.0)).build());
+        h.pipe(prediction("m", "v1", "m2", T0 + 20, Task.MULTICLASS, OutputKind.LOGITS, 2.0, 0.5, 1.0));
+        h.pipe(label("m", "m2", T0 + 30, 2));
+        assertThat(h.deadLetters()).isEmpty();
+        assertThat(h.scored()).singleElement().satisfies(e -> {
+            assertThat(e.getModelId()).isEqualTo("m");
+            assertThat(e.getDenominator()).isEqualTo(4.0);
+            // log(e^2 + e^0.5 + e^1) - 1, weighted by 4.
+            assertThat(e.getNumerator()).isCloseTo(
+                    4 * (Math.log(Math.exp(2.0) + Math.exp(0.5) + Math.exp(1.0)) - 1.0), Offset.offset(1e-12));
+        });
+    }
+
+    @Test
     void aTimestampFarInThePastIsInvalid() {
         Prediction ancient = prediction("m", "v1", "old", Instant.parse("1999-12-31T00:00:00Z").toEpochMilli(),
                 Task.BINARY, OutputKind.LOGITS, 0.5);

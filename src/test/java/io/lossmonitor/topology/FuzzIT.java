@@ -46,7 +46,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -110,11 +109,7 @@ class FuzzIT {
         KAFKA.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
                 config.deadLetterTopic(), config.lossWindowsTopic());
         RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, REGISTRY.url())));
-        Properties props = StreamsSettings.defaults("fuzz-it", KAFKA.bootstrapServers(), config);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.scratch("lossmon-fuzz").toString());
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        Properties props = SingleBrokerSettings.of("fuzz-it", KAFKA, config, Directories.scratch("lossmon-fuzz"));
         Set<KafkaStreams.State> seen = ConcurrentHashMap.newKeySet();
         try (KafkaStreams streams = new KafkaStreams(LossTopology.build(config, new TopologySerdes(registry)), props)) {
             streams.setStateListener((now, before) -> seen.add(now));

@@ -32,7 +32,6 @@ import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
@@ -70,11 +69,7 @@ class JoinIT {
     }
 
     private KafkaStreams start(String applicationId, TopologyConfig config, RegistryClient registry) throws Exception {
-        Properties props = StreamsSettings.defaults(applicationId, KAFKA.bootstrapServers(), config);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, Directories.scratch("lossmon-join-it").toString());
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        Properties props = SingleBrokerSettings.of(applicationId, KAFKA, config, Directories.scratch("lossmon-join-it"));
         KafkaStreams streams = new KafkaStreams(LossTopology.build(config, new TopologySerdes(registry)), props);
         instances.add(streams);
         streams.start();

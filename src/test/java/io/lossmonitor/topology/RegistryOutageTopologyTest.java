@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lossmonitor.fixtures.RegistryProxy;
 import io.lossmonitor.fixtures.SharedRegistry;
+import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.schema.OutputKind;
 import io.lossmonitor.schema.Prediction;
 import io.lossmonitor.schema.ScoredEvent;
@@ -102,6 +103,37 @@ class RegistryOutageTopologyTest {
         h.pipe(label("m", "new3", T0 + 210, 1));
         assertThat(h.scored()).extracting(ScoredEvent::getPredictionId).containsExactly("new3");
         assertThat(awaiting()).isZero();
+    }
+
+    @Test
+    void aPredictionWhoseModelsSpecNeedsTheRegistryWaitsForIt() {
+        h.pipe(logits("a", T0, 1, 2, 3));
+        h.pipe(label("m", "a", T0 + 10, 2));
+        assertThat(h.scored()).hasSize(1);
+
+        proxy.setUp(false);
+        // A spec published during the outage: the application has never fetched ModelSpec's schema.
+        h.pipe(ModelSpec.newBuilder().setModelId("m").setClassWeights(List.of(1.0, 2.0, 4.0)).build());
+        int before = proxy.requests();
+        h.pipe(logits("b", T0 + 100, 0.5, 0.25, 3));
+        assertThat(proxy.requests()).as("the spec's schema is looked up once").isEqualTo(before + 1);
+        h.pipe(logits("c", T0 + 110, 4, -1, 0));
+        assertThat(proxy.requests()).as("while the registry is known to be down, it is not called per record")
+                .isEqualTo(before + 1);
+        assertThat(awaiting()).isEqualTo(2);
+        // Labels need no spec at intake: they wait at the join for their predictions.
+        h.pipe(label("m", "b", T0 + 120, 2));
+        h.pipe(label("m", "c", T0 + 130, 1));
+        assertThat(h.scored()).isEmpty();
+        assertThat(h.deadLetters()).isEmpty();
+
+        proxy.setUp(true);
+        h.driver.advanceWallClockTime(Duration.ofSeconds(1));
+        assertThat(awaiting()).isZero();
+        assertThat(h.deadLetters()).isEmpty();
+        // Scored under the spec: each event's denominator is its target's class weight.
+        assertThat(h.scored()).extracting(ScoredEvent::getPredictionId, ScoredEvent::getDenominator)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("b", 4.0), org.assertj.core.groups.Tuple.tuple("c", 2.0));
     }
 
     @Test

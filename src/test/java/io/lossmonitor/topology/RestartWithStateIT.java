@@ -23,7 +23,6 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,11 +51,7 @@ class RestartWithStateIT {
     }
 
     private static KafkaStreams start(TopologyConfig config, RegistryClient registry, Path stateDir) {
-        Properties props = StreamsSettings.defaults("restart-it", KAFKA.bootstrapServers(), config);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
-        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        Properties props = SingleBrokerSettings.of("restart-it", KAFKA, config, stateDir);
         KafkaStreams started = new KafkaStreams(LossTopology.build(config, new TopologySerdes(registry)), props);
         started.start();
         return started;

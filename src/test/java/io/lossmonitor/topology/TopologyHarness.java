@@ -146,6 +146,12 @@ final class TopologyHarness implements AutoCloseable {
         models.pipeInput(spec.getModelId(), spec, Instant.ofEpochMilli(T0));
     }
 
+    /** Pipes {@code value} as {@code model}'s record on the models topic, whatever it holds. */
+    void pipeRawSpec(String model, byte[] value) {
+        driver.createInputTopic(config.modelsTopic(), new StringSerializer(), new ByteArraySerializer())
+                .pipeInput(model, value, Instant.ofEpochMilli(T0));
+    }
+
     List<ScoredEvent> scored() {
         return scored.readValuesToList();
     }

@@ -60,20 +60,21 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
     private final InputRouting routing;
     final ModelRules rules;
     private ProcessorContext<String, Intake> context;
-    private TimestampedKeyValueStore<String, ModelSpec> specs;
+    private TimestampedKeyValueStore<String, byte[]> specs;
     private Accounting accounting;
     private KeyValueStore<Bytes, byte[]> awaiting;
     /** Wall-clock time before which the registry is not called again; 0 while it is believed up. */
     private long registryRetryAtMs;
     private long backoffMs = FIRST_RETRY.toMillis();
 
-    IntakeProcessor(String stream, String topic, AvroDeserializer<T> deserializer, TopologyConfig config) {
+    IntakeProcessor(String stream, String topic, AvroDeserializer<T> deserializer, ModelRules rules,
+                    TopologyConfig config) {
         this.stream = stream;
         this.topic = topic;
         this.deserializer = deserializer;
         this.maxSkewMs = config.maxClockSkew().toMillis();
         this.routing = config.inputRouting();
-        this.rules = new ModelRules(config.modelSpecs(), config.maxLabelDelay().toMillis(), config.maxScores());
+        this.rules = rules;
     }
 
     @Override
@@ -89,8 +90,7 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
     @Override
     public void process(Record<byte[], byte[]> record) {
         Source source = Source.of(context.recordMetadata());
-        boolean registryDown = context.currentSystemTimeMs() < registryRetryAtMs;
-        if (registryDown && !deserializer.knowsSchemaOf(record.value()) || !handle(record, source)) {
+        if (registryDown() && !deserializer.knowsSchemaOf(record.value()) || !handle(record, source)) {
             // Keyed under the configured topic, the range the retry punctuator scans, whatever the metadata says.
             awaiting.put(AwaitingSchema.key(new Source(topic, source.partition(), source.offset())),
                     AwaitingSchema.value(record));
@@ -144,11 +144,7 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
             event = deserializer.deserialize(source.topic(), record.value());
         } catch (RegistryException e) {
             if (e.isRetriable()) {
-                long now = context.currentSystemTimeMs();
-                registryRetryAtMs = now + backoffMs;
-                backoffMs = Math.min(backoffMs * 2, MAX_RETRY.toMillis());
-                LOG.warn("schema registry unreachable while decoding {}; records with unknown schemas wait for it"
-                        + " (next try in {} ms): {}", source.topic(), registryRetryAtMs - now, e.getMessage());
+                backOff(source.topic(), e);
                 return false;
             }
             deadLetter(record, source, InvalidEventException.UNDESERIALIZABLE, e.getMessage(), null);
@@ -168,8 +164,13 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
             return true;
         }
         try {
-            ValueAndTimestamp<ModelSpec> spec = specs.get(model == null ? "" : model);
-            validate(event, rules.spec(model, spec == null ? null : spec.value()));
+            validate(event);
+        } catch (RegistryException e) {
+            // The model's spec on the models topic has a schema not fetched yet: the record waits for it.
+            if (!registryDown()) {
+                backOff("the spec of model '" + model + "'", e);
+            }
+            return false;
         } catch (InvalidEventException e) {
             deadLetter(record, source, e.reason(), e.getMessage(), model);
             return true;
@@ -189,6 +190,33 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
         return true;
     }
 
+    /**
+     * The model's effective spec (see {@link ModelRules#spec}).
+     *
+     * @throws RegistryException when reading the model's spec needs the registry and it is down or unreachable
+     */
+    final ModelSpec spec(String model) {
+        ValueAndTimestamp<byte[]> fromTopic = specs.get(model == null ? "" : model);
+        byte[] bytes = fromTopic == null ? null : fromTopic.value();
+        if (registryDown() && !rules.canRead(model, bytes)) {
+            throw new RegistryException(RegistryException.UNREACHABLE, "the schema registry is down", null);
+        }
+        return rules.spec(model, bytes);
+    }
+
+    private boolean registryDown() {
+        return context.currentSystemTimeMs() < registryRetryAtMs;
+    }
+
+    /** Calls the registry again only after the next backoff period. */
+    private void backOff(String decoding, RegistryException e) {
+        long now = context.currentSystemTimeMs();
+        registryRetryAtMs = now + backoffMs;
+        backoffMs = Math.min(backoffMs * 2, MAX_RETRY.toMillis());
+        LOG.warn("schema registry unreachable while decoding {}; records with unknown schemas wait for it"
+                + " (next try in {} ms): {}", decoding, registryRetryAtMs - now, e.getMessage());
+    }
+
     private void deadLetter(Record<byte[], byte[]> record, Source source, String reason, String message, String model) {
         accounting.increment(stream, model == null ? Accounting.UNKNOWN_MODEL : model, Accounting.INVALID);
         context.forward(new Record<>("", (Intake) new Intake.DeadLetter(record.key(), record.value()),
@@ -202,8 +230,11 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
 
     abstract String predictionId(T event);
 
-    /** @throws InvalidEventException when the event cannot be scored */
-    abstract void validate(T event, ModelSpec spec);
+    /**
+     * @throws InvalidEventException when the event cannot be scored
+     * @throws RegistryException when its model's spec is needed and cannot be read for want of the registry
+     */
+    abstract void validate(T event);
 
     abstract JoinInput input(T event, Record<byte[], byte[]> record, Source source);
 }

@@ -6,6 +6,7 @@ import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.join.JoinInput;
+import io.lossmonitor.topology.score.ModelRules;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
@@ -15,8 +16,9 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 public final class LabelIntakeProcessor extends IntakeProcessor<LabelEvent> {
 
-    public LabelIntakeProcessor(AvroDeserializer<LabelEvent> deserializer, TopologyConfig config) {
-        super(Accounting.LABELS, config.labelsTopic(), deserializer, config);
+    public LabelIntakeProcessor(AvroDeserializer<LabelEvent> deserializer, AvroDeserializer<ModelSpec> specs,
+                    TopologyConfig config) {
+        super(Accounting.LABELS, config.labelsTopic(), deserializer, ModelRules.of(config, specs), config);
     }
 
     @Override
@@ -35,7 +37,7 @@ public final class LabelIntakeProcessor extends IntakeProcessor<LabelEvent> {
     }
 
     @Override
-    void validate(LabelEvent event, ModelSpec spec) {
+    void validate(LabelEvent event) {
         rules.validate(event);
     }
 

@@ -6,13 +6,15 @@ import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.join.Accounting;
 import io.lossmonitor.topology.join.JoinInput;
+import io.lossmonitor.topology.score.ModelRules;
 import org.apache.kafka.streams.processor.api.Record;
 
 /** Intake of predictions: decoded into primitive arrays and checked against the model's rule. */
 public final class PredictionIntakeProcessor extends IntakeProcessor<PredictionEvent> {
 
-    public PredictionIntakeProcessor(AvroDeserializer<PredictionEvent> deserializer, TopologyConfig config) {
-        super(Accounting.PREDICTIONS, config.predictionsTopic(), deserializer, config);
+    public PredictionIntakeProcessor(AvroDeserializer<PredictionEvent> deserializer, AvroDeserializer<ModelSpec> specs,
+                    TopologyConfig config) {
+        super(Accounting.PREDICTIONS, config.predictionsTopic(), deserializer, ModelRules.of(config, specs), config);
     }
 
     @Override
@@ -31,8 +33,8 @@ public final class PredictionIntakeProcessor extends IntakeProcessor<PredictionE
     }
 
     @Override
-    void validate(PredictionEvent event, ModelSpec spec) {
-        rules.validate(event, spec);
+    void validate(PredictionEvent event) {
+        rules.validate(event, spec(event.modelId()));
     }
 
     @Override

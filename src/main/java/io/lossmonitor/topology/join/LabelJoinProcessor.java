@@ -3,6 +3,8 @@ package io.lossmonitor.topology.join;
 import io.lossmonitor.events.InvalidEventException;
 import io.lossmonitor.events.LabelEvent;
 import io.lossmonitor.events.PredictionEvent;
+import io.lossmonitor.registry.AvroDeserializer;
+import io.lossmonitor.registry.RegistryException;
 import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.topology.DeadLetters;
 import io.lossmonitor.topology.Names;
@@ -69,7 +71,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     private KeyValueStore<String, StoredPrediction> predictions;
     private KeyValueStore<String, EarlyLabel> early;
     private KeyValueStore<Bytes, byte[]> expiry;
-    private TimestampedKeyValueStore<String, ModelSpec> specs;
+    private TimestampedKeyValueStore<String, byte[]> specs;
     private Accounting accounting;
     /** Pending predictions of this task (the sum of its accounting's pending gauges), for the cap. */
     private long pending;
@@ -81,9 +83,9 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
      */
     private long earlyHeld;
 
-    public LabelJoinProcessor(TopologyConfig config) {
+    public LabelJoinProcessor(TopologyConfig config, AvroDeserializer<ModelSpec> specs) {
         this.config = config;
-        this.rules = new ModelRules(config.modelSpecs(), config.maxLabelDelay().toMillis(), config.maxScores());
+        this.rules = ModelRules.of(config, specs);
     }
 
     @Override
@@ -114,8 +116,14 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     }
 
     private ModelSpec spec(String modelId) {
-        ValueAndTimestamp<ModelSpec> spec = specs.get(modelId);
-        return rules.spec(modelId, spec == null ? null : spec.value());
+        ValueAndTimestamp<byte[]> spec = specs.get(modelId);
+        try {
+            return rules.spec(modelId, spec == null ? null : spec.value());
+        } catch (RegistryException e) {
+            // Only a spec changed since its prediction's intake (which read the spec, fetching its schema) gets here.
+            throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "the spec of model '" + modelId
+                    + "' changed and its schema cannot be fetched now: " + e.getMessage(), e);
+        }
     }
 
     private ScoringRule rule(PredictionEvent p) {

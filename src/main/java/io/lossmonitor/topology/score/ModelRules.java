@@ -4,9 +4,13 @@ import io.lossmonitor.events.InvalidEventException;
 import io.lossmonitor.events.LabelEvent;
 import io.lossmonitor.events.PredictionEvent;
 import io.lossmonitor.loss.LossInputException;
+import io.lossmonitor.registry.AvroDeserializer;
+import io.lossmonitor.registry.RegistryException;
 import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.schema.OutputKind;
 import io.lossmonitor.schema.Task;
+import io.lossmonitor.topology.TopologyConfig;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,28 +19,119 @@ import java.util.Map;
  * else the spec from the configuration file, else the defaults for the prediction's task and output. Compiled rules
  * (and compile failures) are cached per spec and prediction shape, so a spec change takes effect with the next
  * event. One instance per processor: not thread-safe.
+ *
+ * <p>The global store holds the topic's specs as bytes, and they are read here, by the stream thread, for two
+ * reasons. A record there that is not a readable spec then fails the events of its model, each a dead letter with
+ * the reason, instead of Kafka Streams' global thread, whose failure stops the instance (and whose dead-letter
+ * queue support does not extend to global stores in Kafka Streams 4.3: its deserialization path fails on it). And
+ * a spec is read once per change instead of once per event: the last one read of each model is kept with its bytes.
  */
 public final class ModelRules {
 
     private static final int CACHE_LIMIT = 10_000;
 
-    private record Key(String modelId, ModelSpec spec, Task task, OutputKind output, int scores) {
+    /** Compiled rules by spec instance: each spec is read (or configured) once, so identity is equality here. */
+    private record Key(String modelId, Identity spec, Task task, OutputKind output, int scores) {
+    }
+
+    private record Identity(ModelSpec spec) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Identity other && other.spec == spec;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(spec);
+        }
+    }
+
+    /** The last spec read from the topic for a model: its bytes, and the spec or why it cannot be used. */
+    private record TopicSpec(byte[] bytes, ModelSpec spec, InvalidEventException error) {
     }
 
     private final Map<String, ModelSpec> configured;
+    private final AvroDeserializer<ModelSpec> topicSpecs;
+    private final String topic;
     private final long defaultMaxLabelDelayMs;
     private final int maxScores;
     private final Map<Key, Object> cache = new HashMap<>();
+    private final Map<String, TopicSpec> read = new HashMap<>();
 
-    public ModelRules(Map<String, ModelSpec> configured, long defaultMaxLabelDelayMs, int maxScores) {
+    /**
+     * @param topicSpecs reads a spec as the {@code models} topic holds it (Confluent-framed Avro)
+     * @param topic the {@code models} topic, for the reader and for messages
+     */
+    public ModelRules(Map<String, ModelSpec> configured, AvroDeserializer<ModelSpec> topicSpecs, String topic,
+                      long defaultMaxLabelDelayMs, int maxScores) {
         this.configured = configured;
+        this.topicSpecs = topicSpecs;
+        this.topic = topic;
         this.defaultMaxLabelDelayMs = defaultMaxLabelDelayMs;
         this.maxScores = maxScores;
     }
 
-    /** The effective spec: the topic's (may be null) over the configuration's. */
-    public ModelSpec spec(String modelId, ModelSpec fromTopic) {
-        return fromTopic != null ? fromTopic : configured.get(modelId);
+    /** The rules of a topology: its configured specs, limits and models topic. */
+    public static ModelRules of(TopologyConfig config, AvroDeserializer<ModelSpec> topicSpecs) {
+        return new ModelRules(config.modelSpecs(), topicSpecs, config.modelsTopic(), config.maxLabelDelay().toMillis(),
+                config.maxScores());
+    }
+
+    /**
+     * The effective spec: the topic's over the configuration's.
+     *
+     * @param fromTopic the model's value in the global store (null: none on the topic)
+     * @throws InvalidEventException ({@link InvalidEventException#INVALID_SPEC}) when the topic's spec cannot be read
+     * @throws RegistryException when its schema is unknown here and the registry cannot be reached (retriable: the
+     *     spec is read again next time)
+     */
+    public ModelSpec spec(String modelId, byte[] fromTopic) {
+        if (fromTopic == null) {
+            return configured.get(modelId);
+        }
+        TopicSpec last = read.get(modelId);
+        if (last == null || !Arrays.equals(last.bytes(), fromTopic)) {
+            last = read(modelId, fromTopic);
+            if (read.size() >= CACHE_LIMIT) {
+                read.clear();
+            }
+            read.put(modelId, last);
+        }
+        if (last.error() != null) {
+            throw new InvalidEventException(last.error().reason(), last.error().getMessage());
+        }
+        return last.spec();
+    }
+
+    /**
+     * Whether {@link #spec} can answer without calling the registry: no spec on the topic, the one read last, or
+     * one whose schema is cached.
+     */
+    public boolean canRead(String modelId, byte[] fromTopic) {
+        if (fromTopic == null) {
+            return true;
+        }
+        TopicSpec last = read.get(modelId);
+        return last != null && Arrays.equals(last.bytes(), fromTopic) || topicSpecs.knowsSchemaOf(fromTopic);
+    }
+
+    private TopicSpec read(String modelId, byte[] bytes) {
+        try {
+            return new TopicSpec(bytes, topicSpecs.deserialize(topic, bytes), null);
+        } catch (RegistryException e) {
+            if (e.isRetriable()) {
+                throw e;
+            }
+            return new TopicSpec(bytes, null, unreadable(modelId, e));
+        } catch (RuntimeException e) {
+            return new TopicSpec(bytes, null, unreadable(modelId, e));
+        }
+    }
+
+    private InvalidEventException unreadable(String modelId, RuntimeException e) {
+        return new InvalidEventException(InvalidEventException.INVALID_SPEC, "the spec of model '" + modelId
+                + "' on the " + topic + " topic cannot be read (" + e.getMessage()
+                + "); its events are rejected until a readable spec replaces it", e);
     }
 
     /**
@@ -102,7 +197,7 @@ public final class ModelRules {
 
     /** The compiled rule (cached), or the compile failure (cached too). */
     public ScoringRule rule(String modelId, ModelSpec spec, Task task, OutputKind output, int scores) {
-        Key key = new Key(modelId, spec, task, output, scores);
+        Key key = new Key(modelId, new Identity(spec), task, output, scores);
         Object cached = cache.get(key);
         if (cached == null) {
             try {

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lossmonitor.events.LabelEvent;
 import io.lossmonitor.events.PredictionEvent;
 import io.lossmonitor.fixtures.SharedRegistry;
+import io.lossmonitor.registry.AvroDeserializer;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.RegistryConfig;
+import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.schema.OutputKind;
 import io.lossmonitor.schema.Task;
 import io.lossmonitor.topology.DeadLetters;
@@ -46,6 +48,7 @@ class LabelJoinProcessorTest {
     private KeyValueStore<Bytes, byte[]> expiry;
     private KeyValueStore<String, Long> accounting;
     private final AtomicInteger visited = new AtomicInteger();
+    private AvroDeserializer<ModelSpec> specs;
 
     @BeforeEach
     void setUp() {
@@ -59,9 +62,10 @@ class LabelJoinProcessorTest {
         accounting = add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.JOIN_ACCOUNTING_STORE),
                 Serdes.String(), Serdes.Long()).withLoggingDisabled().build());
         RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, SharedRegistry.get().url())));
+        specs = new TopologySerdes(registry).modelSpecs();
         add(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE), Serdes.String(),
-                new TopologySerdes(registry).modelSpecs()).withLoggingDisabled().build());
-        processor = new LabelJoinProcessor(config);
+                Serdes.ByteArray()).withLoggingDisabled().build());
+        processor = new LabelJoinProcessor(config, specs);
         processor.init(context);
     }
 
@@ -213,7 +217,7 @@ class LabelJoinProcessorTest {
         // The processor keeps count of the early labels it holds, to skip looking for one when there are none; a
         // restarted task must count those already in its store.
         process(label("p", T0 + 5, 1), T0 + 5);
-        processor = new LabelJoinProcessor(config);
+        processor = new LabelJoinProcessor(config, specs);
         processor.init(context);
         context.resetForwards();
         process(new PredictionInput(prediction("p", T0)), T0 + 10);
@@ -244,7 +248,7 @@ class LabelJoinProcessorTest {
 
     @Test
     void atTheCapThePendingPredictionClosestToItsDeadlineIsEvicted() {
-        LabelJoinProcessor capped = new LabelJoinProcessor(config.withMaxPending(3));
+        LabelJoinProcessor capped = new LabelJoinProcessor(config.withMaxPending(3), specs);
         capped.init(context);
         java.util.function.BiConsumer<JoinInput, Long> feed = (input, time) -> {
             context.setCurrentStreamTimeMs(time);
