@@ -16,6 +16,8 @@ public final class InvalidEventException extends RuntimeException {
     public static final String NULL_VALUE = "NULL_VALUE";
     /** A payload timestamp before 2000 or further ahead of the record's timestamp than the allowed clock skew. */
     public static final String TIMESTAMP_OUT_OF_RANGE = "TIMESTAMP_OUT_OF_RANGE";
+    /** An input record larger than the service accepts (see {@code TopologyConfig.maxInputBytes()}). */
+    public static final String RECORD_TOO_LARGE = "RECORD_TOO_LARGE";
     /** More scores (or target values) than the configured maximum. */
     public static final String TOO_MANY_SCORES = "TOO_MANY_SCORES";
     /** The model's loss does not fit the prediction's task or output kind. */

@@ -92,6 +92,17 @@ public record TopologyConfig(
     }
 
     /**
+     * The largest input record (key and value) the intake accepts: 16 bytes per score of {@code maxScores} (a score
+     * vector and a target vector of that length) plus 32 KiB for ids, segments and the rest. With it the records the
+     * service derives from one event (the stored prediction with its label and score, the scored event with one entry
+     * per class, the join input, a dead letter) stay under about 0.9 MB at the default of 10,000 scores, within
+     * Kafka's default 1 MB message limit; a larger record would fail its transaction and stop the stream thread.
+     */
+    public long maxInputBytes() {
+        return 16L * maxScores + 32 * 1024;
+    }
+
+    /**
      * The time unit the join tasks pre-aggregate in: the greatest common divisor of the window sizes, so that each
      * granule lies inside one window of every size (windows are aligned to the epoch).
      */
@@ -109,7 +120,7 @@ public record TopologyConfig(
      */
     public static TopologyConfig defaults() {
         return new TopologyConfig(PREDICTIONS, LABELS, MODELS, SCORED_EVENTS, LATE_LABELS, DEAD_LETTERS,
-                Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 100_000, 0, Map.of(),
+                Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 10_000, 0, Map.of(),
                 DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING, Duration.ofSeconds(1),
                 InputRouting.repartition());
     }

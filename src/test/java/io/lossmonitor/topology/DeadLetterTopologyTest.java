@@ -81,8 +81,8 @@ class DeadLetterTopologyTest {
                 Task.BINARY, OutputKind.LOGITS, 0.5)));
         details.put("TIMESTAMP_OUT_OF_RANGE", "ahead of the record's time");
         cases.put("TOO_MANY_SCORES", h.serialize(prediction("m", "v1", "big", T0, Task.MULTILABEL, OutputKind.LOGITS,
-                new double[100_001])));
-        details.put("TOO_MANY_SCORES", "more than the limit of 100000");
+                new double[10_001])));
+        details.put("TOO_MANY_SCORES", "more than the limit of 10000");
         cases.put("MISSING_FIELD", h.serialize(prediction("m", "v1", "", T0, Task.BINARY, OutputKind.LOGITS, 0.5)));
         details.put("MISSING_FIELD", "prediction_id is empty");
         // A model id with the join key's separator in it could make two (model, prediction) keys one.
@@ -210,6 +210,55 @@ class DeadLetterTopologyTest {
             // log(e^2 + e^0.5 + e^1) - 1, weighted by 4.
             assertThat(e.getNumerator()).isCloseTo(
                     4 * (Math.log(Math.exp(2.0) + Math.exp(0.5) + Math.exp(1.0)) - 1.0), Offset.offset(1e-12));
+        });
+    }
+
+    @Test
+    void anInputLargerThanTheLimitIsDeadLetteredWithoutItsKeyAndValue() {
+        long limit = h.config.maxInputBytes();
+        // 16 bytes per score of max-scores plus 32 KiB, with the key ("raw", 3 bytes) and headers counted.
+        assertThat(limit).isEqualTo(16L * h.config.maxScores() + 32 * 1024);
+        Prediction small = prediction("m", "v1", "fits", T0, Task.BINARY, OutputKind.LOGITS, 0.5);
+        int room = (int) (limit - 3 - h.serialize(small).length);
+        Prediction padded = Prediction.newBuilder(small).setPredictionId("padded")
+                .setSegments(Map.of("s", "x".repeat(room))).build();
+        byte[] over = h.serialize(padded);
+        h.pipeRawPrediction(over, T0);
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add("trace", new byte[(int) limit]);
+        h.pipeRawPrediction(h.serialize(small), headers, T0);
+        List<TestRecord<byte[], byte[]>> dead = h.deadLetters();
+        assertThat(dead).hasSize(2).allSatisfy(r -> {
+            assertThat(TopologyHarness.header(r.headers(), Names.HEADER_REASON)).isEqualTo("RECORD_TOO_LARGE");
+            assertThat(r.key()).isNull();
+            assertThat(r.value()).isNull();
+            assertThat(TopologyHarness.header(r.headers(), Names.HEADER_SOURCE_TOPIC)).isEqualTo(h.config.predictionsTopic());
+        });
+        assertThat(TopologyHarness.header(dead.get(0).headers(), Names.HEADER_DETAIL))
+                .startsWith("record is " + (over.length + 3) + " bytes, more than the limit of " + limit);
+        assertThat(TopologyHarness.header(dead.get(1).headers(), Names.HEADER_SOURCE_OFFSET)).isEqualTo("1");
+        assertThat(h.count(Accounting.PREDICTIONS, Accounting.UNKNOWN_MODEL, Accounting.INVALID)).isEqualTo(2);
+
+        // Exactly at the limit is accepted.
+        int excess = over.length + 3 - (int) limit;
+        Prediction fits = Prediction.newBuilder(small).setPredictionId("padded")
+                .setSegments(Map.of("s", "x".repeat(room - excess))).build();
+        assertThat(h.serialize(fits).length + 3L).isEqualTo(limit);
+        h.pipeRawPrediction(h.serialize(fits), T0);
+        h.pipe(label("m", "padded", T0 + 10, 1));
+        assertThat(h.deadLetters()).isEmpty();
+        assertThat(h.scored()).extracting(e -> e.getPredictionId()).containsExactly("padded");
+    }
+
+    @Test
+    void classNamesOverTheirBudgetMakeTheSpecInvalid() {
+        List<String> names = List.of("a".repeat(200_000), "b".repeat(100_000));
+        h.pipe(ModelSpec.newBuilder().setModelId("named").setClassNames(names).build());
+        h.pipe(prediction("named", "v1", "p", T0, Task.MULTICLASS, OutputKind.LOGITS, 0.5, 1.5));
+        assertThat(h.deadLetters()).singleElement().satisfies(r -> {
+            assertThat(TopologyHarness.header(r.headers(), Names.HEADER_REASON)).isEqualTo("INVALID_SPEC");
+            assertThat(TopologyHarness.header(r.headers(), Names.HEADER_DETAIL))
+                    .contains("class names of 300000 bytes in all, more than the limit of 262144");
         });
     }
 

@@ -121,7 +121,11 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     void pipeRawPrediction(byte[] value, long arrival) {
-        predictions.pipeInput(new TestRecord<>("raw".getBytes(), value, null, Instant.ofEpochMilli(arrival)));
+        pipeRawPrediction(value, null, arrival);
+    }
+
+    void pipeRawPrediction(byte[] value, Headers headers, long arrival) {
+        predictions.pipeInput(new TestRecord<>("raw".getBytes(), value, headers, Instant.ofEpochMilli(arrival)));
     }
 
     void pipeRawLabel(byte[] value, long arrival) {

@@ -16,6 +16,7 @@ import io.lossmonitor.topology.score.ModelRules;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -57,6 +58,7 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
     private final String topic;
     private final AvroDeserializer<T> deserializer;
     private final long maxSkewMs;
+    private final long maxInputBytes;
     private final InputRouting routing;
     final ModelRules rules;
     private ProcessorContext<String, Intake> context;
@@ -73,6 +75,7 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
         this.topic = topic;
         this.deserializer = deserializer;
         this.maxSkewMs = config.maxClockSkew().toMillis();
+        this.maxInputBytes = config.maxInputBytes();
         this.routing = config.inputRouting();
         this.rules = rules;
     }
@@ -90,12 +93,38 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
     @Override
     public void process(Record<byte[], byte[]> record) {
         Source source = Source.of(context.recordMetadata());
+        if (tooLarge(record, source)) {
+            return;
+        }
         if (registryDown() && !deserializer.knowsSchemaOf(record.value()) || !handle(record, source)) {
             // Keyed under the configured topic, the range the retry punctuator scans, whatever the metadata says.
             awaiting.put(AwaitingSchema.key(new Source(topic, source.partition(), source.offset())),
                     AwaitingSchema.value(record));
             accounting.increment(stream, Accounting.UNKNOWN_MODEL, Accounting.AWAITING_SCHEMA);
         }
+    }
+
+    /**
+     * Dead-letters a record (key, value and headers) larger than {@link TopologyConfig#maxInputBytes()}, before it is decoded or set aside,
+     * and without its key and value: with its headers it could exceed the dead-letter topic's message size limit,
+     * and a failed send would stop the stream thread. The headers say where it is.
+     */
+    private boolean tooLarge(Record<byte[], byte[]> record, Source source) {
+        long size = (record.value() == null ? 0L : record.value().length) + (record.key() == null ? 0L : record.key().length);
+        // Headers travel on with an accepted record.
+        for (Header header : record.headers()) {
+            size += header.key().length() + (header.value() == null ? 0 : header.value().length);
+        }
+        if (size <= maxInputBytes) {
+            return false;
+        }
+        accounting.increment(stream, Accounting.UNKNOWN_MODEL, Accounting.INVALID);
+        context.forward(new Record<>("", (Intake) new Intake.DeadLetter(null, null), Math.max(0, record.timestamp()),
+                DeadLetters.headers(InvalidEventException.RECORD_TOO_LARGE, "record is " + size + " bytes, more than the"
+                        + " limit of " + maxInputBytes + " (16 bytes per score of max-scores plus 32 KiB); its key and"
+                        + " value are left out of this dead letter and stay at the source offset", null,
+                        source.topic(), source.partition(), source.offset())));
+        return true;
     }
 
     /** Retries the records set aside for the registry, oldest first, until one still cannot be decoded. */

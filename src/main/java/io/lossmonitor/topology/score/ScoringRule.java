@@ -18,6 +18,9 @@ import java.util.List;
  */
 public final class ScoringRule {
 
+    /** The most bytes (UTF-8) a spec's class names may take together; see {@code TopologyConfig.maxInputBytes()}. */
+    public static final int MAX_CLASS_NAME_BYTES = 256 * 1024;
+
     private final String modelId;
     private final LossKind loss;
     private final Task task;
@@ -59,6 +62,15 @@ public final class ScoringRule {
         if (!names.isEmpty() && names.size() != classes) {
             throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId + " has "
                     + names.size() + " class names for " + classes + " classes");
+        }
+        long nameBytes = 0;
+        for (String name : names) {
+            nameBytes += name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        }
+        if (nameBytes > MAX_CLASS_NAME_BYTES) {
+            // Every scored event of a multi-label model names each class: the names must leave room in the record.
+            throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId + " has class names of "
+                    + nameBytes + " bytes in all, more than the limit of " + MAX_CLASS_NAME_BYTES);
         }
         if (scoreCount != classes) {
             throw new InvalidEventException(LossInputException.Reason.SHAPE_MISMATCH.name(), "prediction has "
