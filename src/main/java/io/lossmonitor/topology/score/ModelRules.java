@@ -13,6 +13,8 @@ import io.lossmonitor.topology.TopologyConfig;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds and compiles the scoring rule of each prediction: the spec from the {@code models} topic if there is one,
@@ -29,6 +31,7 @@ import java.util.Map;
 public final class ModelRules {
 
     private static final int CACHE_LIMIT = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRules.class);
 
     /** Compiled rules by spec instance: each spec is read (or configured) once, so identity is equality here. */
     private record Key(String modelId, Identity spec, Task task, OutputKind output, int scores) {
@@ -129,9 +132,12 @@ public final class ModelRules {
     }
 
     private InvalidEventException unreadable(String modelId, RuntimeException e) {
-        return new InvalidEventException(InvalidEventException.INVALID_SPEC, "the spec of model '" + modelId
-                + "' on the " + topic + " topic cannot be read (" + e.getMessage()
+        InvalidEventException error = new InvalidEventException(InvalidEventException.INVALID_SPEC, "the spec of model '"
+                + modelId + "' on the " + topic + " topic cannot be read (" + e.getMessage()
                 + "); its events are rejected until a readable spec replaces it", e);
+        // Once per spec change and processor: its events' dead letters say it again, one by one.
+        LOG.warn("{}", error.getMessage());
+        return error;
     }
 
     /**
