@@ -24,6 +24,7 @@ import java.util.function.BiConsumer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -57,7 +58,8 @@ public final class LossMonitorService implements AutoCloseable {
         // Logged first: reading the inputs' partition counts below is the first thing that can fail on the cluster.
         LOG.info(config.describe());
         TopologyConfig topology = topologyConfig(config);
-        Properties properties = streamsProperties(topology);
+        Properties properties = streamsProperties(config, topology);
+        requireRoomForRecords(properties, topology);
         topology = topology.withInputRouting(
                 InputTopics.routing(properties, topology, config.bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID)));
         LOG.info("input routing: {}", topology.inputRouting());
@@ -103,7 +105,28 @@ public final class LossMonitorService implements AutoCloseable {
                 c.duration(AppSetting.WINDOW_FLUSH_INTERVAL), InputRouting.repartition());
     }
 
-    private Properties streamsProperties(TopologyConfig topology) {
+    /**
+     * Fails the start when the producer could not send the largest record an accepted event may produce (after
+     * {@code max-scores} was raised without Kafka's limits): such a send would fail its transaction and stop the
+     * stream thread at the first large event, where the start can say it now.
+     *
+     * @throws ConfigException naming both settings
+     */
+    static void requireRoomForRecords(Properties streams, TopologyConfig topology) {
+        Object set = streams.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                streams.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
+        long maxRequestSize = set == null ? 1024 * 1024 : Long.parseLong(set.toString().trim());
+        if (topology.maxRecordBytes() > maxRequestSize) {
+            throw new ConfigException(List.of(AppSetting.MAX_SCORES.key() + " " + topology.maxScores()
+                    + " lets one event produce records of up to " + topology.maxRecordBytes() + " bytes, more than the"
+                    + " producer's max.request.size of " + maxRequestSize + ": raise kafka.producer.max.request.size"
+                    + " (and the max.message.bytes of the internal and output topics) to at least that, or lower "
+                    + AppSetting.MAX_SCORES.key()));
+        }
+    }
+
+    /** The Kafka Streams properties: {@link StreamsSettings}' defaults, the service settings, then {@code kafka.*}. */
+    static Properties streamsProperties(ServiceConfig config, TopologyConfig topology) {
         Properties p = StreamsSettings.defaults(config.get(AppSetting.APPLICATION_ID),
                 config.get(AppSetting.BOOTSTRAP_SERVERS), topology);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.integer(AppSetting.REPLICATION_FACTOR));

@@ -95,11 +95,22 @@ public record TopologyConfig(
      * The largest input record (key and value) the intake accepts: 16 bytes per score of {@code maxScores} (a score
      * vector and a target vector of that length) plus 32 KiB for ids, segments and the rest. With it the records the
      * service derives from one event (the stored prediction with its label and score, the scored event with one entry
-     * per class, the join input, a dead letter) stay under about 0.9 MB at the default of 10,000 scores, within
-     * Kafka's default 1 MB message limit; a larger record would fail its transaction and stop the stream thread.
+     * per class, the join input, a dead letter) stay under {@link #maxRecordBytes()}, 0.79 MB at the default of
+     * 10,000 scores, within Kafka's default 1 MB message limit; a larger record would fail its transaction and stop
+     * the stream thread.
      */
     public long maxInputBytes() {
         return 16L * maxScores + 32 * 1024;
+    }
+
+    /**
+     * An upper bound of the largest record the service writes for an event it accepts: the stored prediction with its
+     * label and score (the prediction's and the label's inputs, which carry the ids, and 38 bytes per score for the
+     * per-class score: measured), or the scored event (23 bytes per class, the class names' 256 KiB, the ids and
+     * segments), whichever is larger, with room for record overhead. 0.79 MB at the default {@code maxScores}.
+     */
+    public long maxRecordBytes() {
+        return 2 * maxInputBytes() + 40L * maxScores + 4096;
     }
 
     /**

@@ -1,0 +1,51 @@
+package io.lossmonitor.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lossmonitor.config.ConfigException;
+import io.lossmonitor.config.ServiceConfig;
+import io.lossmonitor.topology.TopologyConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** A max-scores raised without Kafka's limits stops the start, instead of the stream thread at the first large event. */
+class RecordRoomTest {
+
+    private static void check(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(Map.of("lossmonitor.bootstrap-servers", "unused:9092",
+                "lossmonitor.schema-registry-url", "http://unused:8081"));
+        all.putAll(settings);
+        ServiceConfig config = ServiceConfig.load(null, Map.of(), all);
+        TopologyConfig topology = LossMonitorService.topologyConfig(config);
+        Properties streams = LossMonitorService.streamsProperties(config, topology);
+        LossMonitorService.requireRoomForRecords(streams, topology);
+    }
+
+    @Test
+    void theDefaultsFitKafkasDefaultRequestSize() {
+        TopologyConfig defaults = TopologyConfig.defaults();
+        // 2 x (16 x 10,000 + 32 KiB) + 40 x 10,000 + 4 KiB, under the producer's default 1 MiB.
+        assertThat(defaults.maxRecordBytes()).isEqualTo(2 * (160_000 + 32_768) + 400_000 + 4_096).isLessThan(1 << 20);
+        assertThatCode(() -> check(Map.of())).doesNotThrowAnyException();
+    }
+
+    @Test
+    void moreScoresNeedALargerRequestSize() {
+        assertThatThrownBy(() -> check(Map.of("lossmonitor.max-scores", "100000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("max-scores 100000 lets one event produce records of up to 7269632 bytes")
+                .hasMessageContaining("max.request.size of 1048576")
+                .hasMessageContaining("kafka.producer.max.request.size");
+        assertThatCode(() -> check(Map.of("lossmonitor.max-scores", "100000",
+                "kafka.producer.max.request.size", "8388608"))).doesNotThrowAnyException();
+        // The producer-wide setting counts too; the producer. prefix wins over it.
+        assertThatCode(() -> check(Map.of("lossmonitor.max-scores", "100000", "kafka.max.request.size", "8388608")))
+                .doesNotThrowAnyException();
+        assertThatThrownBy(() -> check(Map.of("lossmonitor.max-scores", "100000", "kafka.max.request.size", "8388608",
+                "kafka.producer.max.request.size", "2097152"))).hasMessageContaining("max.request.size of 2097152");
+    }
+}
