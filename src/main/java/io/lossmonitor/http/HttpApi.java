@@ -122,9 +122,8 @@ public final class HttpApi implements AutoCloseable {
                 case "/health/ready" -> send(exchange, health.ready() ? 200 : 503, "text/plain", health.describe() + "\n");
                 case "/api/v1/models" -> models(exchange, query);
                 default -> {
-                    if (path.startsWith("/api/v1/models/") && path.endsWith("/windows")) {
-                        String model = URLDecoder.decode(path.substring("/api/v1/models/".length(),
-                                path.length() - "/windows".length()), StandardCharsets.UTF_8);
+                    String model = windowsModel(path);
+                    if (model != null) {
                         windows(exchange, model, query);
                     } else {
                         send(exchange, 404, "text/plain", "no such endpoint: " + path + "\n");
@@ -305,6 +304,20 @@ public final class HttpApi implements AutoCloseable {
         } else {
             node.putNull(field);
         }
+    }
+
+    /**
+     * The model of a {@code /api/v1/models/{model}/windows} path, or null for another path. The path is the URI's
+     * decoded one: decoding it again would turn a '+' in a model id into a space and "%25" into whatever follows.
+     */
+    static String windowsModel(String decodedPath) {
+        String prefix = "/api/v1/models/";
+        String suffix = "/windows";
+        if (decodedPath.length() <= prefix.length() + suffix.length() || !decodedPath.startsWith(prefix)
+                || !decodedPath.endsWith(suffix)) {
+            return null;
+        }
+        return decodedPath.substring(prefix.length(), decodedPath.length() - suffix.length());
     }
 
     private static Map<String, String> query(String raw) {
