@@ -31,6 +31,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +51,7 @@ class LabelJoinProcessorTest {
     private KeyValueStore<String, Long> accounting;
     private final AtomicInteger visited = new AtomicInteger();
     private AvroDeserializer<ModelSpec> specs;
+    private TimestampedKeyValueStore<String, byte[]> specStore;
 
     @BeforeEach
     void setUp() {
@@ -63,8 +66,8 @@ class LabelJoinProcessorTest {
                 Serdes.String(), Serdes.Long()).withLoggingDisabled().build());
         RegistryClient registry = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, SharedRegistry.get().url())));
         specs = new TopologySerdes(registry).modelSpecs();
-        add(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE), Serdes.String(),
-                Serdes.ByteArray()).withLoggingDisabled().build());
+        specStore = add(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.MODEL_SPECS_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
         processor = new LabelJoinProcessor(config, specs);
         processor.init(context);
     }
@@ -210,6 +213,32 @@ class LabelJoinProcessorTest {
             it.forEachRemaining(left::add);
         }
         assertThat(ExpiryIndex.kind(left.get(0).key)).isEqualTo(ExpiryIndex.PREDICTION);
+    }
+
+    @Test
+    void aSpecChangedSinceItsPredictionWhoseSchemaCannotBeFetchedRejectsTheLabelWithTheReason() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        RegistryClient unreachable = new RegistryClient(RegistryConfig.from(Map.of(
+                RegistryConfig.URL, "http://127.0.0.1:" + closed, RegistryConfig.MAX_RETRIES, 0)));
+        processor = new LabelJoinProcessor(config, new TopologySerdes(unreachable).modelSpecs());
+        processor.init(context);
+        process(new PredictionInput(prediction("p", T0)), T0);
+        // Published after the prediction's intake, with a schema id this application has never fetched.
+        RegistryClient producers = new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL, SharedRegistry.get().url())));
+        specStore.put("ranker", ValueAndTimestamp.make(new io.lossmonitor.registry.AvroSerializer<ModelSpec>(producers, false)
+                .serialize("models-join-test", ModelSpec.newBuilder().setModelId("ranker").build()), T0));
+        context.resetForwards();
+        process(label("p", T0 + 10, 1), T0 + 10);
+        assertThat(outputs()).singleElement().satisfies(r -> {
+            JoinOutput.Rejected rejected = (JoinOutput.Rejected) r.value();
+            assertThat(rejected.reason()).isEqualTo("INVALID_SPEC");
+            assertThat(rejected.message()).startsWith("the spec of model 'ranker' changed and its schema cannot be fetched now");
+        });
+        assertThat(count(Accounting.LABELS, Accounting.INVALID)).isEqualTo(1);
+        assertThat(count(Accounting.PREDICTIONS, Accounting.PENDING)).isEqualTo(1);
     }
 
     @Test
