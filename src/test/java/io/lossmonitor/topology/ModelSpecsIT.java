@@ -32,6 +32,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -85,6 +86,8 @@ class ModelSpecsIT {
         Set<KafkaStreams.State> seen = ConcurrentHashMap.newKeySet();
         TopologySerdes serdes = new TopologySerdes(registry);
         serdes.resolveOutputSchemas(config);
+        AvroDeserializer<ScoredEvent> scoredReader = new AvroDeserializer<>(registry,
+                AvroDeserializer.specificReader(ScoredEvent.class));
         try (KafkaStreams streams = new KafkaStreams(LossTopology.build(config, serdes), props);
              KafkaProducer<byte[], byte[]> producer = KAFKA.bytesProducer()) {
             streams.setStateListener((now, before) -> seen.add(now));
@@ -106,8 +109,6 @@ class ModelSpecsIT {
                 send(producer, config.labelsTopic(), model + "-1",
                         labels.serialize(config.labelsTopic(), label(model, model + "-1", T0 + 2000)), T0 + 2000);
             }
-            AvroDeserializer<ScoredEvent> scoredReader = new AvroDeserializer<>(registry,
-                    AvroDeserializer.specificReader(ScoredEvent.class));
             // The good spec was read: its class weight (3 for the target, class 1) is the event's denominator.
             ScoredEvent scored = Topics.read(KAFKA, config.scoredEventsTopic(), scoredReader, 1).get(0).value();
             assertThat(scored.getModelId()).isEqualTo("weighted");
@@ -141,6 +142,27 @@ class ModelSpecsIT {
             assertThat(all.get(1).value().getDenominator()).isEqualTo(3.0);
             assertThat(seen).doesNotContainAnyElementsOf(EnumSet.of(KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR));
             assertThat(streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
+            // Leaving the group, so that the restarted instance need not wait out this one's session.
+            streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofMinutes(1)));
+        }
+
+        // A restart reads the whole topic again, the record that is not a spec included: the instance starts, and
+        // the specs apply as before.
+        seen.clear();
+        try (KafkaStreams restarted = new KafkaStreams(LossTopology.build(config, serdes), props);
+             KafkaProducer<byte[], byte[]> producer = KAFKA.bytesProducer()) {
+            restarted.setStateListener((now, before) -> seen.add(now));
+            restarted.start();
+            await("restarted").atMost(Duration.ofMinutes(2)).until(() -> restarted.state() == KafkaStreams.State.RUNNING);
+            send(producer, config.predictionsTopic(), "weighted-2",
+                    predictions.serialize(config.predictionsTopic(), prediction("weighted", "weighted-2", T0 + 5000)), T0 + 5000);
+            send(producer, config.labelsTopic(), "weighted-2",
+                    labels.serialize(config.labelsTopic(), label("weighted", "weighted-2", T0 + 6000)), T0 + 6000);
+            List<ConsumerRecord<String, ScoredEvent>> all = Topics.read(KAFKA, config.scoredEventsTopic(), scoredReader, 3);
+            assertThat(all.get(2).value().getPredictionId()).isEqualTo("weighted-2");
+            assertThat(all.get(2).value().getDenominator()).isEqualTo(3.0);
+            assertThat(seen).doesNotContainAnyElementsOf(EnumSet.of(KafkaStreams.State.ERROR, KafkaStreams.State.PENDING_ERROR));
         }
     }
 
