@@ -21,10 +21,10 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -115,7 +115,12 @@ public final class LossMonitorService implements AutoCloseable {
     static void requireRoomForRecords(Properties streams, TopologyConfig topology) {
         Object set = streams.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 streams.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
-        long maxRequestSize = set == null ? 1024 * 1024 : Long.parseLong(set.toString().trim());
+        long maxRequestSize;
+        try {
+            maxRequestSize = set == null ? 1024 * 1024 : Long.parseLong(set.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(List.of("the producer's max.request.size '" + set + "' is not a number of bytes"));
+        }
         if (topology.maxRecordBytes() > maxRequestSize) {
             throw new ConfigException(List.of(AppSetting.MAX_SCORES.key() + " " + topology.maxScores()
                     + " lets one event produce records of up to " + topology.maxRecordBytes() + " bytes, more than the"

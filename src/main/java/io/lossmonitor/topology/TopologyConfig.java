@@ -1,6 +1,7 @@
 package io.lossmonitor.topology;
 
 import io.lossmonitor.schema.ModelSpec;
+import io.lossmonitor.topology.score.ScoringRule;
 import java.time.Duration;
 import java.util.Map;
 
@@ -92,7 +93,7 @@ public record TopologyConfig(
     }
 
     /**
-     * The largest input record (key and value) the intake accepts: 16 bytes per score of {@code maxScores} (a score
+     * The largest input record (key, value and headers) the intake accepts: 16 bytes per score of {@code maxScores} (a score
      * vector and a target vector of that length) plus 32 KiB for ids, segments and the rest. With it the records the
      * service derives from one event (the stored prediction with its label and score, the scored event with one entry
      * per class, the join input, a dead letter) stay under {@link #maxRecordBytes()}, 0.79 MB at the default of
@@ -106,11 +107,14 @@ public record TopologyConfig(
     /**
      * An upper bound of the largest record the service writes for an event it accepts: the stored prediction with its
      * label and score (the prediction's and the label's inputs, which carry the ids, and 38 bytes per score for the
-     * per-class score: measured), or the scored event (23 bytes per class, the class names' 256 KiB, the ids and
-     * segments), whichever is larger, with room for record overhead. 0.79 MB at the default {@code maxScores}.
+     * per-class score, measured; 40 here), or the scored event (23 bytes per class, 24 here, the class names' budget,
+     * the ids and segments), whichever is larger, with 4 KiB for record overhead. 0.79 MB at the default
+     * {@code maxScores}.
      */
     public long maxRecordBytes() {
-        return 2 * maxInputBytes() + 40L * maxScores + 4096;
+        long stored = 2 * maxInputBytes() + 40L * maxScores;
+        long scored = maxInputBytes() + 24L * maxScores + ScoringRule.MAX_CLASS_NAME_BYTES;
+        return Math.max(stored, scored) + 4096;
     }
 
     /**

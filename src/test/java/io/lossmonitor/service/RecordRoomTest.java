@@ -28,8 +28,14 @@ class RecordRoomTest {
     @Test
     void theDefaultsFitKafkasDefaultRequestSize() {
         TopologyConfig defaults = TopologyConfig.defaults();
-        // 2 x (16 x 10,000 + 32 KiB) + 40 x 10,000 + 4 KiB, under the producer's default 1 MiB.
+        // The stored prediction's bound, 2 x (16 x 10,000 + 32 KiB) + 40 x 10,000, over the scored event's,
+        // (16 x 10,000 + 32 KiB) + 24 x 10,000 + 256 KiB of class names, plus 4 KiB: under the default 1 MiB.
         assertThat(defaults.maxRecordBytes()).isEqualTo(2 * (160_000 + 32_768) + 400_000 + 4_096).isLessThan(1 << 20);
+        // With few scores the class names' budget dominates.
+        TopologyConfig few = LossMonitorService.topologyConfig(ServiceConfig.load(null, Map.of(), Map.of(
+                "lossmonitor.bootstrap-servers", "unused:9092", "lossmonitor.schema-registry-url", "http://unused:8081",
+                "lossmonitor.max-scores", "1000")));
+        assertThat(few.maxRecordBytes()).isEqualTo((16_000 + 32_768) + 24_000 + 262_144 + 4_096);
         assertThatCode(() -> check(Map.of())).doesNotThrowAnyException();
     }
 
@@ -47,5 +53,7 @@ class RecordRoomTest {
                 .doesNotThrowAnyException();
         assertThatThrownBy(() -> check(Map.of("lossmonitor.max-scores", "100000", "kafka.max.request.size", "8388608",
                 "kafka.producer.max.request.size", "2097152"))).hasMessageContaining("max.request.size of 2097152");
+        assertThatThrownBy(() -> check(Map.of("kafka.producer.max.request.size", "8MB")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'8MB' is not a number of bytes");
     }
 }

@@ -105,12 +105,13 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
     }
 
     /**
-     * Dead-letters a record (key, value and headers) larger than {@link TopologyConfig#maxInputBytes()}, before it is decoded or set aside,
-     * and without its key and value: with its headers it could exceed the dead-letter topic's message size limit,
-     * and a failed send would stop the stream thread. The headers say where it is.
+     * Dead-letters a record (key, value and headers) larger than {@link TopologyConfig#maxInputBytes()}, before it is
+     * decoded or set aside, and without its key and value: with its headers it could exceed the dead-letter topic's
+     * message size limit, and a failed send would stop the stream thread. The headers say where it is.
      */
     private boolean tooLarge(Record<byte[], byte[]> record, Source source) {
-        long size = (record.value() == null ? 0L : record.value().length) + (record.key() == null ? 0L : record.key().length);
+        long size = (record.value() == null ? 0L : record.value().length)
+                + (record.key() == null ? 0L : record.key().length);
         // Headers travel on with an accepted record.
         for (Header header : record.headers()) {
             size += header.key().length() + (header.value() == null ? 0 : header.value().length);

@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class ScoringRule {
 
-    /** The most bytes (UTF-8) a spec's class names may take together; see {@code TopologyConfig.maxInputBytes()}. */
+    /** The most bytes (UTF-8) a spec's class names may take together; see {@code TopologyConfig.maxRecordBytes()}. */
     public static final int MAX_CLASS_NAME_BYTES = 256 * 1024;
 
     private final String modelId;
