@@ -17,11 +17,13 @@ import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.TopologySerdes;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -36,13 +38,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running service: the Kafka Streams application, its metrics, and its HTTP server. The constructor logs the
- * effective configuration (secrets redacted) and asks the cluster for the inputs' partition counts, which decide the
- * topology's {@link InputRouting}; {@link #start()} checks the registry, then starts; {@link #close()} stops accepting
+ * effective configuration (secrets redacted) and checks its topics on the cluster ({@link ServiceTopics}: each must
+ * exist, the outputs must take the service's largest records, and the inputs' partition counts decide the topology's
+ * {@link InputRouting}); {@link #start()} checks the registry, then starts; {@link #close()} stops accepting
  * HTTP requests, closes Kafka Streams within the shutdown timeout (committing and flushing), and releases the rest.
  */
 public final class LossMonitorService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LossMonitorService.class);
+    /** Kafka's defaults: the producer's {@code max.request.size}, and the broker's {@code message.max.bytes}. */
+    private static final long KAFKA_MAX_REQUEST_SIZE = 1024 * 1024;
+    private static final long KAFKA_MAX_MESSAGE_BYTES = 1024 * 1024 + 12;
 
     private final ServiceConfig config;
     private final TopologyConfig topology;
@@ -61,7 +67,7 @@ public final class LossMonitorService implements AutoCloseable {
         Properties properties = streamsProperties(config, topology);
         requireRoomForRecords(properties, topology);
         topology = topology.withInputRouting(
-                InputTopics.routing(properties, topology, config.bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID)));
+                ServiceTopics.check(properties, topology, config.bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID)));
         LOG.info("input routing: {}", topology.inputRouting());
         this.topology = topology;
         this.registry = new RegistryClient(RegistryConfig.from(config.registry()));
@@ -106,27 +112,43 @@ public final class LossMonitorService implements AutoCloseable {
     }
 
     /**
-     * Fails the start when the producer could not send the largest record an accepted event may produce (after
-     * {@code max-scores} was raised without Kafka's limits): such a send would fail its transaction and stop the
-     * stream thread at the first large event, where the start can say it now.
+     * Fails the start when the producer could not send, or new internal topics not take, the largest record an
+     * accepted event may produce: such a send would fail its transaction and stop the stream thread at the first
+     * large event, where the start can say it now. Only explicit settings can be too small ({@link
+     * #streamsProperties} raises the unset ones); the output topics are checked on the cluster ({@link ServiceTopics}).
      *
-     * @throws ConfigException naming both settings
+     * @throws ConfigException naming the settings
      */
     static void requireRoomForRecords(Properties streams, TopologyConfig topology) {
-        Object set = streams.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-                streams.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG));
-        long maxRequestSize;
-        try {
-            maxRequestSize = set == null ? 1024 * 1024 : Long.parseLong(set.toString().trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(List.of("the producer's max.request.size '" + set + "' is not a number of bytes"));
-        }
+        List<String> problems = new ArrayList<>();
+        long maxRequestSize = bytes(streams.getOrDefault(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                streams.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)), KAFKA_MAX_REQUEST_SIZE, "the producer's max.request.size");
         if (topology.maxRecordBytes() > maxRequestSize) {
-            throw new ConfigException(List.of(AppSetting.MAX_SCORES.key() + " " + topology.maxScores()
-                    + " lets one event produce records of up to " + topology.maxRecordBytes() + " bytes, more than the"
-                    + " producer's max.request.size of " + maxRequestSize + ": raise kafka.producer.max.request.size"
-                    + " (and the max.message.bytes of the internal and output topics) to at least that, or lower "
-                    + AppSetting.MAX_SCORES.key()));
+            problems.add(AppSetting.MAX_SCORES.key() + " " + topology.maxScores() + " lets one event produce records of"
+                    + " up to " + topology.maxRecordBytes() + " bytes, more than the producer's max.request.size of "
+                    + maxRequestSize + ": raise kafka.producer.max.request.size to at least that (or leave it unset),"
+                    + " or lower " + AppSetting.MAX_SCORES.key());
+        }
+        Object setMessageBytes = streams.get(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+        if (setMessageBytes != null) {
+            long maxMessageBytes = bytes(setMessageBytes, KAFKA_MAX_MESSAGE_BYTES, "the internal topics' max.message.bytes");
+            if (topology.maxRecordBytes() > maxMessageBytes) {
+                problems.add(AppSetting.MAX_SCORES.key() + " " + topology.maxScores() + " lets one event produce records"
+                        + " of up to " + topology.maxRecordBytes() + " bytes, more than the internal topics'"
+                        + " max.message.bytes of " + maxMessageBytes + ": raise kafka.topic.max.message.bytes to at"
+                        + " least that (or leave it unset), or lower " + AppSetting.MAX_SCORES.key());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+    }
+
+    private static long bytes(Object set, long unset, String what) {
+        try {
+            return set == null ? unset : Long.parseLong(set.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(List.of(what + " '" + set + "' is not a number of bytes"));
         }
     }
 
@@ -143,6 +165,18 @@ public final class LossMonitorService implements AutoCloseable {
         }
         // Pass-through Kafka properties win over every default.
         p.putAll(config.kafka());
+        // A max-scores raised past what Kafka's 1 MB defaults take needs larger requests and larger messages on the
+        // internal topics: the service sets both, unless set explicitly (requireRoomForRecords checks what was set).
+        long largest = topology.maxRecordBytes();
+        String requestSize = StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        if (largest > KAFKA_MAX_REQUEST_SIZE && !p.containsKey(requestSize)
+                && !p.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)) {
+            p.put(requestSize, largest);
+        }
+        String messageBytes = StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+        if (largest > KAFKA_MAX_MESSAGE_BYTES && !p.containsKey(messageBytes)) {
+            p.put(messageBytes, largest);
+        }
         return p;
     }
 

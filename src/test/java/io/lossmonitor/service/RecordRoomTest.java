@@ -12,7 +12,11 @@ import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
-/** A max-scores raised without Kafka's limits stops the start, instead of the stream thread at the first large event. */
+/**
+ * A max-scores raised past Kafka's defaults raises the producer's request size and the internal topics' message size
+ * where they are unset, and stops the start where they are set too small, instead of the stream thread at the first
+ * large event.
+ */
 class RecordRoomTest {
 
     private static void check(Map<String, String> settings) {
@@ -40,19 +44,43 @@ class RecordRoomTest {
     }
 
     @Test
-    void moreScoresNeedALargerRequestSize() {
-        assertThatThrownBy(() -> check(Map.of("lossmonitor.max-scores", "100000")))
+    void moreScoresRaiseTheUnsetLimitsAndCheckTheSetOnes() {
+        Map<String, String> more = Map.of("lossmonitor.bootstrap-servers", "unused:9092",
+                "lossmonitor.schema-registry-url", "http://unused:8081", "lossmonitor.max-scores", "100000");
+        ServiceConfig config = ServiceConfig.load(null, Map.of(), more);
+        TopologyConfig topology = LossMonitorService.topologyConfig(config);
+        // 2 x (16 x 100,000 + 32 KiB) + 40 x 100,000 + 4 KiB, over Kafka's 1 MB defaults: the service raises both.
+        assertThat(topology.maxRecordBytes()).isEqualTo(7_269_632L);
+        Properties streams = LossMonitorService.streamsProperties(config, topology);
+        assertThat(streams.get("producer.max.request.size")).isEqualTo(7_269_632L);
+        assertThat(streams.get("topic.max.message.bytes")).isEqualTo(7_269_632L);
+        assertThatCode(() -> check(Map.of("lossmonitor.max-scores", "100000"))).doesNotThrowAnyException();
+        // At the default max-scores nothing is raised: internal topics take the broker's own default.
+        Properties defaults = LossMonitorService.streamsProperties(ServiceConfig.load(null, Map.of(),
+                Map.of("lossmonitor.bootstrap-servers", "unused:9092", "lossmonitor.schema-registry-url",
+                        "http://unused:8081")), TopologyConfig.defaults());
+        assertThat(defaults).doesNotContainKeys("producer.max.request.size", "max.request.size", "topic.max.message.bytes");
+
+        assertThatThrownBy(() -> check(Map.of("lossmonitor.max-scores", "100000",
+                "kafka.producer.max.request.size", "2097152")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("max-scores 100000 lets one event produce records of up to 7269632 bytes")
-                .hasMessageContaining("max.request.size of 1048576")
+                .hasMessageContaining("max-scores 100000 lets one event produce records of up to 7269632 bytes, more"
+                        + " than the producer's max.request.size of 2097152")
                 .hasMessageContaining("kafka.producer.max.request.size");
         assertThatCode(() -> check(Map.of("lossmonitor.max-scores", "100000",
                 "kafka.producer.max.request.size", "8388608"))).doesNotThrowAnyException();
         // The producer-wide setting counts too; the producer. prefix wins over it.
         assertThatCode(() -> check(Map.of("lossmonitor.max-scores", "100000", "kafka.max.request.size", "8388608")))
                 .doesNotThrowAnyException();
+        assertThatThrownBy(() -> check(Map.of("lossmonitor.max-scores", "100000", "kafka.max.request.size", "2097152")))
+                .hasMessageContaining("max.request.size of 2097152");
         assertThatThrownBy(() -> check(Map.of("lossmonitor.max-scores", "100000", "kafka.max.request.size", "8388608",
                 "kafka.producer.max.request.size", "2097152"))).hasMessageContaining("max.request.size of 2097152");
+        assertThatThrownBy(() -> check(Map.of("lossmonitor.max-scores", "100000",
+                "kafka.topic.max.message.bytes", "2097152")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("more than the internal topics' max.message.bytes of 2097152")
+                .hasMessageContaining("kafka.topic.max.message.bytes");
         assertThatThrownBy(() -> check(Map.of("kafka.producer.max.request.size", "8MB")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'8MB' is not a number of bytes");
     }

@@ -36,6 +36,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -90,6 +92,22 @@ class ServiceIT {
         Process p = ServiceJar.run(log, args);
         processes.add(p);
         return p;
+    }
+
+    /**
+     * Runs the service on the test broker with its seven topics named {@code checked-<setting>}, except those
+     * {@code replaced} (by the setting's last part, e.g. {@code dead-letters}).
+     */
+    private Process runOnCheckedTopics(Path log, String registryUrl, Map<String, String> replaced, String... more)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of("--bootstrap-servers", KAFKA.bootstrapServers(),
+                "--schema-registry-url", registryUrl, "--http-port", "0"));
+        for (String topic : List.of("predictions", "labels", "models", "scored-events", "late-labels", "dead-letters",
+                "loss-windows")) {
+            args.addAll(List.of("--set", "lossmonitor.topics." + topic + "=" + replaced.getOrDefault(topic, "checked-" + topic)));
+        }
+        args.addAll(List.of(more));
+        return run(log, args.toArray(String[]::new));
     }
 
     private HttpResponse<String> get(int port, String path, String accept) throws Exception {
@@ -301,11 +319,11 @@ class ServiceIT {
                 .contains("lossmonitor.max-label-delay (from command line): 'soon' is not a duration");
 
         KAFKA.createTopics(2, "checked-predictions", "checked-labels");
+        KAFKA.createTopics(1, "checked-models", "checked-scored-events", "checked-late-labels", "checked-dead-letters",
+                "checked-loss-windows");
         Path log2 = dir.resolve("unreachable.log");
-        Process unreachable = run(log2, "--bootstrap-servers", KAFKA.bootstrapServers(),
-                "--schema-registry-url", "http://127.0.0.1:" + freePort(), "--http-port", "0",
-                "--set", "registry.max.retries=0", "--set", "lossmonitor.topics.predictions=checked-predictions",
-                "--set", "lossmonitor.topics.labels=checked-labels");
+        Process unreachable = runOnCheckedTopics(log2, "http://127.0.0.1:" + freePort(), Map.of(),
+                "--set", "registry.max.retries=0");
         assertThat(unreachable.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(unreachable.exitValue()).isEqualTo(2);
         assertThat(Files.readString(log2)).contains("is unreachable").contains("effective configuration:");
@@ -330,7 +348,46 @@ class ServiceIT {
                 "--set", "lossmonitor.topics.labels=checked-labels");
         assertThat(noInputs.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(noInputs.exitValue()).isEqualTo(2);
-        assertThat(Files.readString(log4)).contains("loss-monitor routes its inputs by the partition counts of"
-                + " [never-created-predictions, checked-labels], read at start-up:").contains("effective configuration:");
+        assertThat(Files.readString(log4)).contains("lossmonitor.topics.predictions: topic 'never-created-predictions'"
+                + " does not exist (the service reads it; create it first)").contains("effective configuration:");
+
+        // An output topic that is missing would stop the stream thread at its first record (a dead letter perhaps
+        // days later), one too small for the largest record at the first large event: both stop the start instead.
+        try (Admin admin = KAFKA.admin()) {
+            admin.createTopics(List.of(new NewTopic("small-scored-events", 1, (short) 1)
+                    .configs(Map.of("max.message.bytes", "500000")))).all().get(60, TimeUnit.SECONDS);
+        }
+        Path log5 = dir.resolve("outputs.log");
+        Process outputs = runOnCheckedTopics(log5, REGISTRY.url(), Map.of("scored-events", "small-scored-events",
+                "dead-letters", "never-created-dead-letters"));
+        assertThat(outputs.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(outputs.exitValue()).isEqualTo(2);
+        // Both problems at once, and none about the topics that are fine.
+        assertThat(Files.readString(log5)).contains("lossmonitor.topics.dead-letters: topic 'never-created-dead-letters'"
+                + " does not exist (the service writes it; create it first)")
+                .contains("lossmonitor.topics.scored-events: topic 'small-scored-events' takes records of up to 500000"
+                        + " bytes (max.message.bytes), but with lossmonitor.max-scores 10000 the service may write"
+                        + " records of up to 789632 bytes to it")
+                .doesNotContain("checked-late-labels' takes").doesNotContain("internal topic");
+
+        // Twice the scores: outputs made large enough, the service raises its producer's limit itself, but an
+        // internal topic left from a run with the default limit would take only 1 MB.
+        try (Admin admin = KAFKA.admin()) {
+            Map<String, String> twoMegabytes = Map.of("max.message.bytes", Integer.toString(2 << 20));
+            admin.createTopics(List.of(new NewTopic("large-scored-events", 1, (short) 1).configs(twoMegabytes),
+                    new NewTopic("large-late-labels", 1, (short) 1).configs(twoMegabytes),
+                    new NewTopic("large-dead-letters", 1, (short) 1).configs(twoMegabytes),
+                    new NewTopic("raised-join-predictions-changelog", 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+        Path log6 = dir.resolve("raised.log");
+        Process raised = runOnCheckedTopics(log6, REGISTRY.url(), Map.of("scored-events", "large-scored-events",
+                "late-labels", "large-late-labels", "dead-letters", "large-dead-letters"),
+                "--application-id", "raised", "--set", "lossmonitor.max-scores=20000");
+        assertThat(raised.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(raised.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log6)).contains("internal topic 'raised-join-predictions-changelog' takes records of"
+                + " up to 1048588 bytes (max.message.bytes), but with lossmonitor.max-scores 20000 the service may"
+                + " write records of up to 1509632 bytes to it")
+                .doesNotContain(": topic '").doesNotContain("max.request.size of");
     }
 }
