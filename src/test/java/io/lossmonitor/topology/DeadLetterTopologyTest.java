@@ -179,6 +179,25 @@ class DeadLetterTopologyTest {
     }
 
     @Test
+    void aSpecKeyedByAnotherModelScoresNeither() {
+        // Keyed 'm', naming 'n': which model was meant is unclear, so m's predictions are refused, n has no spec.
+        h.pipe("m", ModelSpec.newBuilder().setModelId("n").setClassWeights(List.of(1.0, 1.0, 4.0)).build());
+        Prediction m1 = prediction("m", "v1", "m1", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, 0.5, 1.0);
+        h.pipe(m1);
+        h.pipe(prediction("n", "v1", "n1", T0, Task.MULTICLASS, OutputKind.LOGITS, 2.0, 0.5, 1.0));
+        h.pipe(label("n", "n1", T0 + 10, 2));
+        assertDeadLetter(h.deadLetters().get(0), h.serialize(m1), "INVALID_SPEC", "the spec of model 'm' on the "
+                + h.config.modelsTopic() + " topic names model 'n' in its model_id", h.config.predictionsTopic());
+        assertThat(h.scored()).singleElement().satisfies(e -> {
+            assertThat(e.getModelId()).isEqualTo("n");
+            // Unweighted: log(e^2 + e^0.5 + e^1) - 1.
+            assertThat(e.getDenominator()).isEqualTo(1.0);
+            assertThat(e.getNumerator()).isCloseTo(Math.log(Math.exp(2.0) + Math.exp(0.5) + Math.exp(1.0)) - 1.0,
+                    Offset.offset(1e-12));
+        });
+    }
+
+    @Test
     void aSpecThatCannotBeReadDeadLettersItsModelsPredictionsUntilAReadableOneReplacesIt() {
         byte[] notAvro = "class_weights: [1, 2]".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] unknownSchema = {0, 0x3f, 0x3f, 0x3f, 0x3f, 2, 'x'}; // Confluent framing, a schema id no registry has

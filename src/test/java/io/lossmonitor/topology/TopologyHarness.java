@@ -147,7 +147,12 @@ final class TopologyHarness implements AutoCloseable {
     }
 
     void pipe(ModelSpec spec) {
-        models.pipeInput(spec.getModelId(), spec, Instant.ofEpochMilli(T0));
+        pipe(spec.getModelId(), spec);
+    }
+
+    /** Pipes {@code spec} under the key {@code model}, whichever model it names. */
+    void pipe(String model, ModelSpec spec) {
+        models.pipeInput(model, spec, Instant.ofEpochMilli(T0));
     }
 
     /** Pipes {@code value} as {@code model}'s record on the models topic, whatever it holds. */

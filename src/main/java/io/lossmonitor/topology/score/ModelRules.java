@@ -120,7 +120,14 @@ public final class ModelRules {
 
     private TopicSpec read(String modelId, byte[] bytes) {
         try {
-            return new TopicSpec(bytes, topicSpecs.deserialize(topic, bytes), null);
+            ModelSpec spec = topicSpecs.deserialize(topic, bytes);
+            if (!modelId.equals(spec.getModelId())) {
+                // Which model the publisher meant is unclear, and scoring one model by another's spec (its class
+                // weights, its number of classes) would report wrong losses without a sign: refuse it visibly.
+                return new TopicSpec(bytes, null, unusable(modelId, "names model '" + spec.getModelId()
+                        + "' in its model_id (the key must be the model_id)", null));
+            }
+            return new TopicSpec(bytes, spec, null);
         } catch (RegistryException e) {
             if (e.isRetriable()) {
                 throw e;
@@ -132,9 +139,13 @@ public final class ModelRules {
     }
 
     private InvalidEventException unreadable(String modelId, RuntimeException e) {
+        return unusable(modelId, "cannot be read (" + e.getMessage() + ")", e);
+    }
+
+    private InvalidEventException unusable(String modelId, String why, RuntimeException cause) {
         InvalidEventException error = new InvalidEventException(InvalidEventException.INVALID_SPEC, "the spec of model '"
-                + modelId + "' on the " + topic + " topic cannot be read (" + e.getMessage()
-                + "); its events are rejected until a readable spec replaces it", e);
+                + modelId + "' on the " + topic + " topic " + why + "; its events are rejected until a usable spec"
+                + " replaces it", cause);
         // Once per spec change and processor: its events' dead letters say it again, one by one.
         LOG.warn("{}", error.getMessage());
         return error;

@@ -101,4 +101,21 @@ class ModelRulesTest {
         // Another model is unaffected.
         assertThat(rules.spec("n", null)).isNull();
     }
+
+    @Test
+    void aSpecWhoseModelIdIsNotItsKeyRejectsTheKeysEvents() {
+        byte[] other = bytes(ModelSpec.newBuilder().setModelId("n").setClassWeights(List.of(1.0, 9.0)).build());
+        assertThatThrownBy(() -> rules.spec("m", other))
+                .isInstanceOfSatisfying(InvalidEventException.class, e ->
+                        assertThat(e.reason()).isEqualTo(InvalidEventException.INVALID_SPEC))
+                .hasMessage("the spec of model 'm' on the " + TOPIC + " topic names model 'n' in its model_id (the key"
+                        + " must be the model_id); its events are rejected until a usable spec replaces it");
+        // Read once, like any spec; a corrected record under the same key applies.
+        assertThatThrownBy(() -> rules.spec("m", other.clone())).isInstanceOf(InvalidEventException.class);
+        assertThat(reads).hasValue(1);
+        ModelSpec fixed = ModelSpec.newBuilder().setModelId("m").setClassWeights(List.of(1.0, 9.0, 1.0)).build();
+        assertThat(rules.spec("m", bytes(fixed))).isEqualTo(fixed);
+        // The same record keyed by the model it names is that model's spec.
+        assertThat(rules.spec("n", other).getModelId()).isEqualTo("n");
+    }
 }
