@@ -37,6 +37,7 @@ public enum AppSetting {
     METRICS_MAX_CLASSES("metrics.max-classes", "20", "Class series per model; the rest are folded into class other."),
     METRICS_MODELS_ALLOW("metrics.models.allow", ".*", "Regex of model ids exported as metrics."),
     METRICS_MODELS_DENY("metrics.models.deny", "", "Regex of model ids not exported (applied after allow)."),
+    METRICS_RETIRE_VERSIONS_AFTER("metrics.retire-versions-after", "7d", "A model version whose newest window ended this long before the model's newest (event time) is no longer exported (at least max-label-delay); 0d keeps every version."),
     ROCKSDB_MEMORY_MB("rocksdb.memory-mb", "256", "RocksDB memory of the process (block cache with memtables counted in), in MB."),
     QUERY_MAX_WINDOWS("query.max-windows", "10000", "Most windows one query API answer may hold.");
 

@@ -20,9 +20,11 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +38,14 @@ import java.util.regex.Pattern;
  * <p>Cardinality is bounded: per model, the first {@code maxClasses} class values (in index order, so the choice
  * is stable) get their own series and the rest are folded into {@code class="other"}, counted by
  * {@code lossmon_folded_series_total}; models outside the allow pattern or inside the deny pattern are not exported.
+ * A model's versions would still add series without end (a version per deployment, kept forever), so a version
+ * whose newest window ended more than {@code retireVersionsAfter} before its model's newest window, in event time, is
+ * retired: its per-version series are no longer exported (its data stays in the stores, the query API and the
+ * windows topic), counted per model by {@code lossmon_retired_versions}. Event time, not the wall clock, so that a
+ * backfill of old events is exported while it runs, and the choice survives restarts; a model's only version, or
+ * any version still receiving events beside newer ones, is never retired. Each instance judges by the windows of
+ * its own partitions (a global newest per model would cost a call to every instance per scrape). Retired series had
+ * not changed for that long, so no rate or increase over a shorter range changes with their going.
  */
 public final class StoreMetrics implements MultiCollector {
 
@@ -46,13 +56,26 @@ public final class StoreMetrics implements MultiCollector {
     private final int maxClasses;
     private final Pattern allow;
     private final Pattern deny;
-    private final Map<String, java.util.Set<String>> folded = new ConcurrentHashMap<>();
+    private final long retireVersionsAfterMs;
+    private final Map<String, Set<String>> folded = new ConcurrentHashMap<>();
 
-    public StoreMetrics(StoreReader stores, int maxClasses, Pattern allow, Pattern deny) {
+    /** A model version, as the per-version series label it. */
+    private record ModelVersion(String model, String version) {
+        static ModelVersion of(WindowKey key) {
+            return new ModelVersion(key.modelId(), key.modelVersion());
+        }
+    }
+
+    /**
+     * @param retireVersionsAfter how far (in event time) a version's newest window may end behind its model's newest
+     *     before the version is no longer exported; zero never retires one
+     */
+    public StoreMetrics(StoreReader stores, int maxClasses, Pattern allow, Pattern deny, Duration retireVersionsAfter) {
         this.stores = stores;
         this.maxClasses = maxClasses;
         this.allow = allow;
         this.deny = deny;
+        this.retireVersionsAfterMs = retireVersionsAfter.toMillis();
     }
 
     private boolean exported(String model) {
@@ -62,11 +85,45 @@ public final class StoreMetrics implements MultiCollector {
     @Override
     public MetricSnapshots collect() {
         List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out = new ArrayList<>();
+        Map<String, LatestWindow<WindowAggregate>> latest = new HashMap<>();
+        stores.<String, LatestWindow<WindowAggregate>>forEach(Names.LATEST_WINDOWS_STORE, latest::put);
+        Map<String, LatestWindow<PredictionWindowAggregate>> latestPredictions = new HashMap<>();
+        stores.<String, LatestWindow<PredictionWindowAggregate>>forEach(Names.LATEST_PREDICTION_WINDOWS_STORE,
+                latestPredictions::put);
+        Set<ModelVersion> retired = retired(latest, latestPredictions);
         accounting(out);
-        totals(out);
-        windows(out);
-        predictionWindows(out);
+        totals(out, retired);
+        windows(out, latest, retired);
+        predictionWindows(out, latestPredictions, retired);
+        GaugeSnapshot.Builder retiredVersions = gauge("lossmon_retired_versions",
+                "Versions no longer exported: their newest window ended long before the model's newest (see metrics.retire-versions-after)");
+        Map<String, Long> perModel = new TreeMap<>();
+        retired.forEach(v -> perModel.merge(v.model(), 1L, Long::sum));
+        perModel.forEach((model, n) -> point(retiredVersions, Labels.of("model", model), n));
+        out.add(retiredVersions.build());
         return new MetricSnapshots(out);
+    }
+
+    /** The versions whose newest window (with or without labels) ended too long before their model's newest. */
+    private Set<ModelVersion> retired(Map<String, LatestWindow<WindowAggregate>> latest,
+                                                 Map<String, LatestWindow<PredictionWindowAggregate>> latestPredictions) {
+        if (retireVersionsAfterMs <= 0) {
+            return Set.of();
+        }
+        Map<ModelVersion, Long> newest = new HashMap<>();
+        for (Map<String, ? extends LatestWindow<?>> windows : List.of(latest, latestPredictions)) {
+            windows.forEach((k, w) -> newest.merge(ModelVersion.of(WindowKey.decode(LatestWindow.windowKey(k))),
+                    w.startMs() + w.sizeMs(), Math::max));
+        }
+        Map<String, Long> newestOfModel = new HashMap<>();
+        newest.forEach((v, end) -> newestOfModel.merge(v.model(), end, Math::max));
+        Set<ModelVersion> retired = new HashSet<>();
+        newest.forEach((v, end) -> {
+            if (exported(v.model()) && newestOfModel.get(v.model()) - end > retireVersionsAfterMs) {
+                retired.add(v);
+            }
+        });
+        return retired;
     }
 
     private void accounting(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out) {
@@ -218,11 +275,16 @@ public final class StoreMetrics implements MultiCollector {
         return na ? -1 : nb ? 1 : a.compareTo(b);
     }
 
-    private void totals(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out) {
+    private void totals(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out, Set<ModelVersion> retired) {
         Map<String, LossTotal> totals = new HashMap<>();
         stores.<String, LossTotal>forEach(Names.LOSS_TOTALS_STORE, totals::put);
         Map<WindowKey, LossTotal> byKey = new HashMap<>();
-        totals.forEach((k, v) -> byKey.put(WindowKey.decode(k), v));
+        totals.forEach((k, v) -> {
+            WindowKey key = WindowKey.decode(k);
+            if (!retired.contains(ModelVersion.of(key))) {
+                byKey.put(key, v);
+            }
+        });
         Map<String, TreeSet<String>> kept = keptClasses(byKey.keySet());
         Map<Labels, double[]> series = new TreeMap<>();
         for (Map.Entry<WindowKey, LossTotal> e : byKey.entrySet()) {
@@ -259,9 +321,14 @@ public final class StoreMetrics implements MultiCollector {
         out.add(foldedSeries.build());
     }
 
-    private void windows(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out) {
+    private void windows(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out,
+                         Map<String, LatestWindow<WindowAggregate>> all, Set<ModelVersion> retired) {
         Map<String, LatestWindow<WindowAggregate>> latest = new HashMap<>();
-        stores.<String, LatestWindow<WindowAggregate>>forEach(Names.LATEST_WINDOWS_STORE, latest::put);
+        all.forEach((k, w) -> {
+            if (!retired.contains(ModelVersion.of(WindowKey.decode(LatestWindow.windowKey(k))))) {
+                latest.put(k, w);
+            }
+        });
         List<WindowKey> keys = latest.keySet().stream().map(k -> WindowKey.decode(LatestWindow.windowKey(k))).toList();
         Map<String, TreeSet<String>> kept = keptClasses(keys);
         // Folded classes are merged when their newest windows are the same window.
@@ -310,14 +377,16 @@ public final class StoreMetrics implements MultiCollector {
         }
     }
 
-    private void predictionWindows(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out) {
+    private void predictionWindows(List<io.prometheus.metrics.model.snapshots.MetricSnapshot> out,
+                                   Map<String, LatestWindow<PredictionWindowAggregate>> latest,
+                                   Set<ModelVersion> retired) {
         GaugeSnapshot.Builder entropy = gauge("lossmon_prediction_entropy_mean", "Mean entropy (nats) of the predictions in the newest window, label-free");
         GaugeSnapshot.Builder confidence = gauge("lossmon_prediction_confidence_mean", "Mean top-1 confidence of the predictions in the newest window");
         GaugeSnapshot.Builder count = gauge("lossmon_prediction_window_events", "Predictions in the newest window");
         GaugeSnapshot.Builder ratio = gauge("lossmon_predicted_class_ratio", "Share of predictions of each class in the newest window");
-        stores.<String, LatestWindow<PredictionWindowAggregate>>forEach(Names.LATEST_PREDICTION_WINDOWS_STORE, (k, w) -> {
+        latest.forEach((k, w) -> {
             WindowKey key = WindowKey.decode(LatestWindow.windowKey(k));
-            if (!exported(key.modelId())) {
+            if (!exported(key.modelId()) || retired.contains(ModelVersion.of(key))) {
                 return;
             }
             String window = Durations.format(Duration.ofMillis(w.sizeMs()));

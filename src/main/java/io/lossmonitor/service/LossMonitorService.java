@@ -73,7 +73,8 @@ public final class LossMonitorService implements AutoCloseable {
         this.registry = new RegistryClient(RegistryConfig.from(config.registry()));
         this.streams = new KafkaStreams(LossTopology.build(topology, new TopologySerdes(registry)), properties);
         this.metrics = new ServiceMetrics(new StoreMetrics(this::forEachLocal, config.integer(AppSetting.METRICS_MAX_CLASSES),
-                config.pattern(AppSetting.METRICS_MODELS_ALLOW), config.pattern(AppSetting.METRICS_MODELS_DENY)), version);
+                config.pattern(AppSetting.METRICS_MODELS_ALLOW), config.pattern(AppSetting.METRICS_MODELS_DENY),
+                retireVersionsAfter(config)), version);
         this.health = new StreamsHealth(config.duration(AppSetting.STARTUP_GRACE), System::currentTimeMillis);
         metrics.bind(streams, health::state);
         streams.setStateListener((now, before) -> {
@@ -94,6 +95,16 @@ public final class LossMonitorService implements AutoCloseable {
         HostInfo self = server.isEmpty() ? new HostInfo("unknown", -1) : HostInfo.buildFromEndpoint(server);
         this.http = new HttpApi(config.get(AppSetting.HTTP_ADDRESS), config.integer(AppSetting.HTTP_PORT), metrics,
                 () -> streams, health, topology.windowSizes(), self, config.integer(AppSetting.QUERY_MAX_WINDOWS));
+    }
+
+    /**
+     * How far behind its model a version's newest window must be to be retired from the metrics: the setting, but
+     * never less than {@code max-label-delay}, so that no label can still reach a retired version's counters.
+     */
+    static Duration retireVersionsAfter(ServiceConfig config) {
+        Duration set = config.duration(AppSetting.METRICS_RETIRE_VERSIONS_AFTER);
+        Duration labels = config.duration(AppSetting.MAX_LABEL_DELAY);
+        return set.isZero() || set.compareTo(labels) >= 0 ? set : labels;
     }
 
     /**

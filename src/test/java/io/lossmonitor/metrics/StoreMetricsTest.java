@@ -8,11 +8,14 @@ import io.lossmonitor.metrics.PrometheusText.Sample;
 import io.lossmonitor.schema.LossKind;
 import io.lossmonitor.topology.Names;
 import io.lossmonitor.topology.join.Accounting;
+import io.lossmonitor.topology.score.PredictionSignals;
 import io.lossmonitor.topology.window.LatestWindow;
 import io.lossmonitor.topology.window.LossTotal;
+import io.lossmonitor.topology.window.PredictionWindowAggregate;
 import io.lossmonitor.topology.window.WindowAggregate;
 import io.lossmonitor.topology.window.WindowContribution;
 import io.lossmonitor.topology.window.WindowKey;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,8 +41,12 @@ class StoreMetricsTest {
     }
 
     private List<Sample> scrape(int maxClasses, String deny) {
+        return scrape(maxClasses, deny, Duration.ofDays(7));
+    }
+
+    private List<Sample> scrape(int maxClasses, String deny, Duration retireVersionsAfter) {
         StoreMetrics metrics = new StoreMetrics(reader, maxClasses, Pattern.compile(".*"),
-                deny == null ? null : Pattern.compile(deny));
+                deny == null ? null : Pattern.compile(deny), retireVersionsAfter);
         try (ServiceMetrics service = new ServiceMetrics(metrics, "test")) {
             return PrometheusText.parse(service.scrape(null));
         }
@@ -72,6 +79,54 @@ class StoreMetricsTest {
                 .isCloseTo(folded / 9980, within(1e-9));
         assertThat(samples).noneMatch(s -> "hidden".equals(s.labels().get("model")));
         assertThat(samples.stream().filter(s -> s.name().startsWith("lossmon_window_loss_mean")).count()).isEqualTo(21);
+    }
+
+    @Test
+    void aVersionWhoseNewestWindowIsLongBehindItsModelsIsRetired() {
+        long day = Duration.ofDays(1).toMillis();
+        long minute = 60_000;
+        long t0 = 1_700_000_000_000L - 1_700_000_000_000L % day;
+        Map<Object, Object> totals = new HashMap<>();
+        Map<Object, Object> latest = new HashMap<>();
+        Map<Object, Object> predictions = new HashMap<>();
+        // Model m: v1's newest window ends 8 days before v2's, v3's exactly 7 days before; v4 has only label-free
+        // prediction windows, 8 days behind. Model solo has one version, older than all of them.
+        Map<String, Long> starts = Map.of("v1", t0, "v2", t0 + 8 * day, "v3", t0 + day);
+        starts.forEach((version, start) -> {
+            String key = WindowKey.all("m", version).encode();
+            totals.put(key, new LossTotal().apply(contribution(1.0, 1)));
+            latest.put(LatestWindow.key(key, minute), new LatestWindow<>(minute, start, new WindowAggregate()
+                    .apply(contribution(1.0, 1))));
+        });
+        predictions.put(LatestWindow.key(WindowKey.all("m", "v4").encode(), minute), new LatestWindow<>(minute, t0,
+                new PredictionWindowAggregate().apply(new PredictionSignals("m", "v4", t0, 2, 1, 0.9, 0.3))));
+        String solo = WindowKey.all("solo", "v0").encode();
+        totals.put(solo, new LossTotal().apply(contribution(2.0, 1)));
+        latest.put(LatestWindow.key(solo, minute), new LatestWindow<>(minute, t0 - 30 * day, new WindowAggregate()
+                .apply(contribution(2.0, 1))));
+        stores.put(Names.LOSS_TOTALS_STORE, totals);
+        stores.put(Names.LATEST_WINDOWS_STORE, latest);
+        stores.put(Names.LATEST_PREDICTION_WINDOWS_STORE, predictions);
+
+        List<Sample> samples = scrape(20, null);
+        assertThat(versions(samples, "lossmon_loss_numerator_total", "m")).containsExactlyInAnyOrder("v2", "v3");
+        assertThat(versions(samples, "lossmon_window_loss_mean", "m")).containsExactlyInAnyOrder("v2", "v3");
+        assertThat(versions(samples, "lossmon_prediction_window_events", "m")).isEmpty();
+        assertThat(versions(samples, "lossmon_loss_numerator_total", "solo")).containsExactly("v0");
+        assertThat(PrometheusText.sum(samples, "lossmon_retired_versions", Map.of("model", "m"))).isEqualTo(2.0);
+        assertThat(samples).noneMatch(s -> s.name().equals("lossmon_retired_versions")
+                && "solo".equals(s.labels().get("model")));
+
+        // Zero keeps every version.
+        List<Sample> all = scrape(20, null, Duration.ZERO);
+        assertThat(versions(all, "lossmon_loss_numerator_total", "m")).containsExactlyInAnyOrder("v1", "v2", "v3");
+        assertThat(versions(all, "lossmon_prediction_window_events", "m")).containsExactly("v4");
+        assertThat(all).noneMatch(s -> s.name().equals("lossmon_retired_versions"));
+    }
+
+    private static List<String> versions(List<Sample> samples, String metric, String model) {
+        return samples.stream().filter(s -> s.name().equals(metric) && model.equals(s.labels().get("model")))
+                .map(s -> s.labels().get("version")).distinct().toList();
     }
 
     @Test
