@@ -33,10 +33,18 @@ import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,8 +56,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The service on a broker that requires SASL, configured only through the {@code kafka.*} pass-through settings: it
  * scores with PLAIN and with SCRAM-SHA-256 credentials, over plaintext and over TLS (trusting the broker through
- * {@code kafka.ssl.truststore.*}), never shows a password in its logged configuration; with a wrong password, or a
- * broker certificate its trust store does not hold, its start fails with that error instead of idling.
+ * {@code kafka.ssl.truststore.*}), never shows a password in its logged configuration, and needs no more than the
+ * ACLs the README lists; with a wrong password, or a broker certificate its trust store does not hold, its start
+ * fails with that error instead of idling.
  */
 class SaslKafkaIT {
 
@@ -62,6 +71,9 @@ class SaslKafkaIT {
     private static final long T0 = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
     private static final String SCRAM_USER = "lossmon-scram";
     private static final String SCRAM_PASSWORD = "scram-Pa55-word";
+    /** Not a super user of the broker: allowed only what ACLs grant. */
+    private static final String ACL_USER = "lossmon-acl";
+    private static final String ACL_PASSWORD = "acl-Pa55-word";
 
     @TempDir
     Path dir;
@@ -165,6 +177,62 @@ class SaslKafkaIT {
     void scoresWithScramCredentials(String protocol) throws Exception {
         scoresWith("scram-" + protocol.toLowerCase(Locale.ROOT), protocol, "SCRAM-SHA-256",
                 EmbeddedKafka.scramLogin(SCRAM_USER, SCRAM_PASSWORD));
+    }
+
+    /**
+     * A principal that is not a super user, holding only the ACLs the README lists (the topics named apart from the
+     * application id, so that the prefixed grant on the internal topics does not cover them): the service starts,
+     * checks its topics and scores.
+     */
+    @Test
+    void scoresWithOnlyTheAclsTheReadmeLists() throws Exception {
+        String app = "acl-app";
+        String topics = "secured";
+        createTopics(topics);
+        try (Admin admin = KAFKA.admin()) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(ACL_USER,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), ACL_PASSWORD))).all().get();
+            List<AclBinding> acls = new ArrayList<>();
+            for (String input : List.of("predictions", "labels", "models")) {
+                acls.add(allow(ResourceType.TOPIC, topics + "-" + input, PatternType.LITERAL, AclOperation.READ));
+            }
+            for (String output : List.of("scored-events", "late-labels", "dead-letters", "loss-windows")) {
+                acls.add(allow(ResourceType.TOPIC, topics + "-" + output, PatternType.LITERAL, AclOperation.WRITE));
+            }
+            for (String topic : List.of("models", "scored-events", "late-labels", "dead-letters", "loss-windows")) {
+                acls.add(allow(ResourceType.TOPIC, topics + "-" + topic, PatternType.LITERAL, AclOperation.DESCRIBE_CONFIGS));
+            }
+            acls.add(allow(ResourceType.TOPIC, app + "-", PatternType.PREFIXED, AclOperation.ALL));
+            acls.add(allow(ResourceType.GROUP, app, PatternType.LITERAL, AclOperation.READ));
+            acls.add(allow(ResourceType.TRANSACTIONAL_ID, app + "-", PatternType.PREFIXED, AclOperation.WRITE));
+            acls.add(allow(ResourceType.TRANSACTIONAL_ID, app + "-", PatternType.PREFIXED, AclOperation.DESCRIBE));
+            admin.createAcls(acls).all().get();
+        }
+        String login = EmbeddedKafka.scramLogin(ACL_USER, ACL_PASSWORD);
+        Map<String, Object> asUser = new HashMap<>(client("SASL_PLAINTEXT", "SCRAM-SHA-256", login, KAFKA.truststore()));
+        asUser.put("bootstrap.servers", KAFKA.bootstrapServers());
+        // The brokers apply new ACLs from the metadata log a moment after the controller accepts them.
+        try (Admin user = Admin.create(asUser)) {
+            await("the ACLs apply").atMost(Duration.ofMinutes(1)).ignoreExceptions().until(() -> user.describeConfigs(
+                    List.of(new ConfigResource(ConfigResource.Type.TOPIC, topics + "-loss-windows")))
+                    .all().get().size() == 1);
+        }
+        Map<String, String> settings = settings(topics, "SASL_PLAINTEXT", "SCRAM-SHA-256", login, KAFKA.truststore());
+        settings.put("lossmonitor.application-id", app);
+        try (LossMonitorService service = new LossMonitorService(ServiceConfig.load(null, Map.of(), settings), "test")) {
+            service.start();
+            await("RUNNING with ACLs").atMost(Duration.ofMinutes(2)).until(() -> service.state() == KafkaStreams.State.RUNNING);
+            produce(topics, "SASL_PLAINTEXT", "PLAIN", EmbeddedKafka.plainLogin(EmbeddedKafka.ADMIN_USER,
+                    EmbeddedKafka.ADMIN_PASSWORD));
+            await("scores with ACLs").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> scored(service) == 50);
+            assertThat(service.state()).isEqualTo(KafkaStreams.State.RUNNING);
+        }
+    }
+
+    private static AclBinding allow(ResourceType type, String name, PatternType pattern, AclOperation operation) {
+        return new AclBinding(new ResourcePattern(type, name, pattern),
+                new AccessControlEntry("User:" + ACL_USER, "*", operation, AclPermissionType.ALLOW));
     }
 
     @Test
