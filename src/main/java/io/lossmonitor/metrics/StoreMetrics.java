@@ -97,7 +97,18 @@ public final class StoreMetrics implements MultiCollector {
         predictionWindows(out, latestPredictions, retired);
         GaugeSnapshot.Builder retiredVersions = gauge("lossmon_retired_versions",
                 "Versions no longer exported: their newest window ended long before the model's newest (see metrics.retire-versions-after)");
+        // Every model with windows gets the series while retirement is on, at 0 until a version retires.
         Map<String, Long> perModel = new TreeMap<>();
+        if (retireVersionsAfterMs > 0) {
+            for (Map<String, ? extends LatestWindow<?>> windows : List.of(latest, latestPredictions)) {
+                for (String k : windows.keySet()) {
+                    String model = WindowKey.decode(LatestWindow.windowKey(k)).modelId();
+                    if (exported(model)) {
+                        perModel.putIfAbsent(model, 0L);
+                    }
+                }
+            }
+        }
         retired.forEach(v -> perModel.merge(v.model(), 1L, Long::sum));
         perModel.forEach((model, n) -> point(retiredVersions, Labels.of("model", model), n));
         out.add(retiredVersions.build());

@@ -114,7 +114,8 @@ class StoreMetricsTest {
         assertThat(versions(samples, "lossmon_prediction_window_events", "m")).isEmpty();
         assertThat(versions(samples, "lossmon_loss_numerator_total", "solo")).containsExactly("v0");
         assertThat(PrometheusText.sum(samples, "lossmon_retired_versions", Map.of("model", "m"))).isEqualTo(2.0);
-        assertThat(samples).noneMatch(s -> s.name().equals("lossmon_retired_versions")
+        assertThat(PrometheusText.sum(samples, "lossmon_retired_versions", Map.of("model", "solo"))).isZero();
+        assertThat(samples).anyMatch(s -> s.name().equals("lossmon_retired_versions")
                 && "solo".equals(s.labels().get("model")));
 
         // Zero keeps every version.
