@@ -55,7 +55,7 @@ final class ServiceTopics {
      * Checks every topic of {@code topology} on the cluster and returns the routing for its inputs.
      *
      * @throws ConfigException naming each missing topic, each output or existing internal topic too small for the
-     *     service's records, or the routing's own problem (see {@link #routing(TopologyConfig, int, int,
+     *     service's records, each existing internal topic partitioned for other inputs, or the routing's own problem (see {@link #routing(TopologyConfig, int, int,
      *     boolean)}); also when the cluster cannot be asked
      * @throws KafkaException when the cluster refuses the credentials or the TLS handshake
      */
@@ -83,15 +83,75 @@ final class ServiceTopics {
             Map<String, Config> configs = configs(admin, List.of(topology.modelsTopic(), topology.scoredEventsTopic(),
                     topology.lateLabelsTopic(), topology.deadLetterTopic(), topology.lossWindowsTopic()), deadline);
             problems.addAll(sizeProblems(topology, maxMessageBytes(configs)));
-            problems.addAll(internalSizeProblems(topology, maxMessageBytes(configs(admin,
-                    internalTopics(streams.getString(StreamsConfig.APPLICATION_ID_CONFIG)), deadline))));
+            String applicationId = streams.getString(StreamsConfig.APPLICATION_ID_CONFIG);
+            problems.addAll(internalSizeProblems(topology, maxMessageBytes(configs(admin, internalTopics(applicationId),
+                    deadline))));
+            InputRouting routing = null;
+            if (problems.isEmpty()) {
+                int predictions = described.get(topology.predictionsTopic()).partitions().size();
+                int labels = described.get(topology.labelsTopic()).partitions().size();
+                routing = routing(topology, predictions, labels, keyed);
+                problems.addAll(partitionProblems(applicationId, topology, routing, Math.max(predictions, labels),
+                        partitions(admin, internalTopics(applicationId), deadline)));
+            }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
             warnIfNotCompacted(topology, configs);
+            return routing;
         }
-        return routing(topology, described.get(topology.predictionsTopic()).partitions().size(),
-                described.get(topology.labelsTopic()).partitions().size(), keyed);
+    }
+
+    /**
+     * The existing internal topics (see {@link #internalTopics}) whose partition count is not the one the topology
+     * now needs: the inputs' partition count changed (or {@code partitions}) since they were created. Kafka Streams
+     * cannot move state between partitions: it finds the mismatch while computing the assignment, and the stream
+     * thread doing that dies, and its replacements, and a restarted instance fails the same way.
+     *
+     * @param inputPartitions the larger of the inputs' partition counts: the number of intake tasks
+     * @param existing the partition count of each existing internal topic
+     */
+    static List<String> partitionProblems(String applicationId, TopologyConfig topology, InputRouting routing,
+                                          int inputPartitions, Map<String, Integer> existing) {
+        // The join runs as many tasks as the join-input topic has partitions: the setting, if routing by it, else,
+        // as Kafka Streams sizes a repartition topic, the largest of its upstream sources.
+        int join = routing.mode() == InputRouting.Mode.REPARTITION && topology.partitions() > 0 ? topology.partitions()
+                : inputPartitions;
+        Map<String, Integer> expected = new TreeMap<>();
+        expected.put(changelog(applicationId, Names.PREDICTIONS_STORE), join);
+        expected.put(changelog(applicationId, Names.EARLY_LABELS_STORE), join);
+        expected.put(changelog(applicationId, Names.AWAITING_SCHEMA_STORE), inputPartitions);
+        expected.put(repartition(applicationId, Names.JOIN_INPUT), join);
+        List<String> problems = new ArrayList<>();
+        expected.forEach((topic, partitions) -> {
+            Integer actual = existing.get(topic);
+            if (actual != null && actual != partitions) {
+                problems.add("internal topic '" + topic + "' has " + actual + " partitions, but with the inputs' "
+                        + inputPartitions + " partitions (and " + AppSetting.PARTITIONS.key() + " " + topology.partitions()
+                        + ") the application needs " + partitions + ": its state is partitioned for the earlier count"
+                        + " and Kafka Streams cannot move it. Restore the earlier partition count, or reset the"
+                        + " application (kafka-streams-application-reset --application-id " + applicationId
+                        + " --input-topics ..., which deletes its internal topics; then delete the state directories)"
+                        + " or start it under a new application-id: either way its windows and totals begin empty");
+            }
+        });
+        return problems;
+    }
+
+    /** The partition counts of those of {@code topics} that exist. */
+    private static Map<String, Integer> partitions(Admin admin, List<String> topics, long deadline) {
+        Map<String, Integer> partitions = new HashMap<>();
+        Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(topics).topicNameValues();
+        for (String topic : topics) {
+            try {
+                partitions.put(topic, await(futures.get(topic), deadline, topics).partitions().size());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw failure(e, topics);
+                }
+            }
+        }
+        return partitions;
     }
 
     /** The topics of {@code topology} by the setting that names each, inputs first. */
@@ -143,10 +203,16 @@ final class ServiceTopics {
      * {@code topic.max.message.bytes}, but one created before {@code max-scores} was raised keeps its old limit.
      */
     static List<String> internalTopics(String applicationId) {
-        return List.of(applicationId + "-" + Names.PREDICTIONS_STORE + "-changelog",
-                applicationId + "-" + Names.EARLY_LABELS_STORE + "-changelog",
-                applicationId + "-" + Names.AWAITING_SCHEMA_STORE + "-changelog",
-                applicationId + "-" + Names.JOIN_INPUT + "-repartition");
+        return List.of(changelog(applicationId, Names.PREDICTIONS_STORE), changelog(applicationId, Names.EARLY_LABELS_STORE),
+                changelog(applicationId, Names.AWAITING_SCHEMA_STORE), repartition(applicationId, Names.JOIN_INPUT));
+    }
+
+    private static String changelog(String applicationId, String store) {
+        return applicationId + "-" + store + "-changelog";
+    }
+
+    private static String repartition(String applicationId, String name) {
+        return applicationId + "-" + name + "-repartition";
     }
 
     /**

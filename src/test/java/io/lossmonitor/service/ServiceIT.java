@@ -389,5 +389,14 @@ class ServiceIT {
                 + " up to 1048588 bytes (max.message.bytes), but with lossmonitor.max-scores 20000 the service may"
                 + " write records of up to 1509632 bytes to it")
                 .doesNotContain(": topic '").doesNotContain("max.request.size of");
+
+        // The inputs (2 partitions) grown since a run whose join state has 1: Kafka Streams cannot move state.
+        KAFKA.createTopics(1, "grown-join-predictions-changelog");
+        Path log7 = dir.resolve("grown.log");
+        Process grown = runOnCheckedTopics(log7, REGISTRY.url(), Map.of(), "--application-id", "grown");
+        assertThat(grown.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(grown.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log7)).contains("internal topic 'grown-join-predictions-changelog' has 1 partitions,"
+                + " but with the inputs' 2 partitions (and lossmonitor.partitions 0) the application needs 2");
     }
 }

@@ -106,4 +106,35 @@ class ServiceTopicsTest {
         assertThat(ServiceTopics.internalSizeProblems(topology(Map.of()), Map.of("lm-join-predictions-changelog",
                 1_048_588L))).isEmpty();
     }
+
+    @Test
+    void existingInternalTopicsMustBePartitionedAsTheTopologyNeeds() {
+        TopologyConfig topology = topology(Map.of());
+        // Inputs of 6 partitions, read where they are: every event-sized internal topic has 6.
+        Map<String, Integer> six = Map.of("lm-join-predictions-changelog", 6, "lm-join-early-labels-changelog", 6,
+                "lm-intake-awaiting-schema-changelog", 6, "lm-join-input-repartition", 6);
+        assertThat(ServiceTopics.partitionProblems("lm", topology, InputRouting.localFirst(6), 6, six)).isEmpty();
+        assertThat(ServiceTopics.partitionProblems("lm", topology, InputRouting.localFirst(6), 6, Map.of())).isEmpty();
+        // The inputs grew to 12: the state is partitioned for 6.
+        assertThat(ServiceTopics.partitionProblems("lm", topology, InputRouting.localFirst(12), 12, six)).hasSize(4)
+                .first().isEqualTo("internal topic 'lm-intake-awaiting-schema-changelog' has 6 partitions, but with the"
+                        + " inputs' 12 partitions (and lossmonitor.partitions 0) the application needs 12: its state is"
+                        + " partitioned for the earlier count and Kafka Streams cannot move it. Restore the earlier"
+                        + " partition count, or reset the application (kafka-streams-application-reset --application-id"
+                        + " lm --input-topics ..., which deletes its internal topics; then delete the state directories)"
+                        + " or start it under a new application-id: either way its windows and totals begin empty");
+        // Repartitioned with a partitions setting: the join has that many tasks, the intake as many as the inputs.
+        TopologyConfig eight = topology(Map.of("lossmonitor.partitions", "8"));
+        Map<String, Integer> split = Map.of("lm-join-predictions-changelog", 8, "lm-join-early-labels-changelog", 8,
+                "lm-intake-awaiting-schema-changelog", 6, "lm-join-input-repartition", 8);
+        assertThat(ServiceTopics.partitionProblems("lm", eight, InputRouting.repartition(), 6, split)).isEmpty();
+        assertThat(ServiceTopics.partitionProblems("lm", topology, InputRouting.repartition(), 6, split))
+                .extracting(p -> p.substring(0, p.indexOf(" has ")))
+                .containsExactly("internal topic 'lm-join-early-labels-changelog'", "internal topic 'lm-join-input-repartition'",
+                        "internal topic 'lm-join-predictions-changelog'");
+        // Repartitioned without it: as many as the larger input (Kafka Streams' rule for a repartition topic).
+        Map<String, Integer> uneven = Map.of("lm-join-predictions-changelog", 6, "lm-join-input-repartition", 6,
+                "lm-intake-awaiting-schema-changelog", 6);
+        assertThat(ServiceTopics.partitionProblems("lm", topology, InputRouting.repartition(), 6, uneven)).isEmpty();
+    }
 }
