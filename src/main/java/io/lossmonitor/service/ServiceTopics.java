@@ -47,6 +47,8 @@ final class ServiceTopics {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServiceTopics.class);
     private static final long TIMEOUT_S = 60;
+    /** How long a topic the cluster does not know is looked for again before it counts as missing. */
+    private static final long CREATION_GRACE_MS = 5_000;
 
     private ServiceTopics() {
     }
@@ -65,17 +67,11 @@ final class ServiceTopics {
         Map<AppSetting, String> topics = topics(topology);
         Set<String> names = new LinkedHashSet<>(topics.values());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-        Map<String, TopicDescription> described = new HashMap<>();
         List<String> problems = new ArrayList<>();
         try (Admin admin = Admin.create(adminConfigs)) {
-            Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(names).topicNameValues();
+            Map<String, TopicDescription> described = existing(admin, names, deadline, CREATION_GRACE_MS);
             for (Map.Entry<AppSetting, String> topic : topics.entrySet()) {
-                try {
-                    described.put(topic.getValue(), await(futures.get(topic.getValue()), deadline, names));
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                        throw failure(e, names);
-                    }
+                if (!described.containsKey(topic.getValue())) {
                     problems.add(topic.getKey().key() + ": topic '" + topic.getValue() + "' does not exist (the"
                             + " service " + (isInput(topic.getKey()) ? "reads" : "writes") + " it; create it first)");
                 }
@@ -141,17 +137,43 @@ final class ServiceTopics {
     /** The partition counts of those of {@code topics} that exist. */
     private static Map<String, Integer> partitions(Admin admin, List<String> topics, long deadline) {
         Map<String, Integer> partitions = new HashMap<>();
-        Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(topics).topicNameValues();
-        for (String topic : topics) {
-            try {
-                partitions.put(topic, await(futures.get(topic), deadline, topics).partitions().size());
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw failure(e, topics);
+        existing(admin, topics, deadline, 0).forEach((topic, description) -> partitions.put(topic,
+                description.partitions().size()));
+        return partitions;
+    }
+
+    /**
+     * The descriptions of those of {@code topics} that exist. A topic the cluster does not know is asked for again
+     * until {@code graceMs} has passed: one created a moment ago (by a deployment's topic job, or the demo) may not
+     * be in the answering broker's metadata yet.
+     */
+    private static Map<String, TopicDescription> existing(Admin admin, Collection<String> topics, long deadline,
+                                                          long graceMs) {
+        Map<String, TopicDescription> described = new HashMap<>();
+        Set<String> unknown = new LinkedHashSet<>(topics);
+        long graceEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMs);
+        while (true) {
+            Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(unknown).topicNameValues();
+            for (String topic : List.copyOf(unknown)) {
+                try {
+                    described.put(topic, await(futures.get(topic), deadline, topics));
+                    unknown.remove(topic);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                        throw failure(e, topics);
+                    }
                 }
             }
+            if (unknown.isEmpty() || System.nanoTime() >= graceEnd) {
+                return described;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConfigException(List.of("interrupted while describing " + topics));
+            }
         }
-        return partitions;
     }
 
     /** The topics of {@code topology} by the setting that names each, inputs first. */

@@ -37,6 +37,16 @@ class DemoIT {
     @TempDir
     Path dir;
 
+    /** The last lines of a file, for a failure message. */
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())) + "\n";
+        } catch (java.io.IOException e) {
+            return "(" + file + ": " + e + ")\n";
+        }
+    }
+
     @Test
     void theDemoServesMetricsThenStopsEverything() throws Exception {
         int port;
@@ -56,7 +66,8 @@ class DemoIT {
         AtomicReference<PrometheusApi> prometheus = new AtomicReference<>();
         await("the demo scores events").atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2))
                 .ignoreExceptions().untilAsserted(() -> {
-                    assertThat(demo.isAlive()).isTrue();
+                    assertThat(demo.isAlive()).as(() -> "the demo runs; it ended with:\n" + tail(out)
+                            + tail(dir.resolve("demo.err"))).isTrue();
                     if (withPrometheus) {
                         if (prometheus.get() == null) {
                             Matcher m = PROMETHEUS_URL.matcher(Files.readString(out));
