@@ -90,7 +90,9 @@ public final class StoreMetrics implements MultiCollector {
         Map<String, LatestWindow<PredictionWindowAggregate>> latestPredictions = new HashMap<>();
         stores.<String, LatestWindow<PredictionWindowAggregate>>forEach(Names.LATEST_PREDICTION_WINDOWS_STORE,
                 latestPredictions::put);
-        Set<ModelVersion> retired = retired(latest, latestPredictions);
+        Map<ModelVersion, Long> newest = retireVersionsAfterMs > 0 ? newestWindowEnds(latest, latestPredictions)
+                : Map.of();
+        Set<ModelVersion> retired = retired(newest);
         accounting(out);
         totals(out, retired);
         windows(out, latest, retired);
@@ -99,33 +101,26 @@ public final class StoreMetrics implements MultiCollector {
                 "Versions no longer exported: their newest window ended long before the model's newest (see metrics.retire-versions-after)");
         // Every model with windows gets the series while retirement is on, at 0 until a version retires.
         Map<String, Long> perModel = new TreeMap<>();
-        if (retireVersionsAfterMs > 0) {
-            for (Map<String, ? extends LatestWindow<?>> windows : List.of(latest, latestPredictions)) {
-                for (String k : windows.keySet()) {
-                    String model = WindowKey.decode(LatestWindow.windowKey(k)).modelId();
-                    if (exported(model)) {
-                        perModel.putIfAbsent(model, 0L);
-                    }
-                }
-            }
-        }
+        newest.keySet().stream().map(ModelVersion::model).filter(this::exported).forEach(m -> perModel.putIfAbsent(m, 0L));
         retired.forEach(v -> perModel.merge(v.model(), 1L, Long::sum));
         perModel.forEach((model, n) -> point(retiredVersions, Labels.of("model", model), n));
         out.add(retiredVersions.build());
         return new MetricSnapshots(out);
     }
 
-    /** The versions whose newest window (with or without labels) ended too long before their model's newest. */
-    private Set<ModelVersion> retired(Map<String, LatestWindow<WindowAggregate>> latest,
-                                                 Map<String, LatestWindow<PredictionWindowAggregate>> latestPredictions) {
-        if (retireVersionsAfterMs <= 0) {
-            return Set.of();
-        }
+    /** The end of each version's newest window, with or without labels. */
+    private static Map<ModelVersion, Long> newestWindowEnds(Map<String, LatestWindow<WindowAggregate>> latest,
+                                                            Map<String, LatestWindow<PredictionWindowAggregate>> latestPredictions) {
         Map<ModelVersion, Long> newest = new HashMap<>();
         for (Map<String, ? extends LatestWindow<?>> windows : List.of(latest, latestPredictions)) {
             windows.forEach((k, w) -> newest.merge(ModelVersion.of(WindowKey.decode(LatestWindow.windowKey(k))),
                     w.startMs() + w.sizeMs(), Math::max));
         }
+        return newest;
+    }
+
+    /** The versions whose newest window ended too long before their model's newest. */
+    private Set<ModelVersion> retired(Map<ModelVersion, Long> newest) {
         Map<String, Long> newestOfModel = new HashMap<>();
         newest.forEach((v, end) -> newestOfModel.merge(v.model(), end, Math::max));
         Set<ModelVersion> retired = new HashSet<>();

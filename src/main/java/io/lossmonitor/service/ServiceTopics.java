@@ -57,8 +57,8 @@ final class ServiceTopics {
      * Checks every topic of {@code topology} on the cluster and returns the routing for its inputs.
      *
      * @throws ConfigException naming each missing topic, each output or existing internal topic too small for the
-     *     service's records, each existing internal topic partitioned for other inputs, or the routing's own problem (see {@link #routing(TopologyConfig, int, int,
-     *     boolean)}); also when the cluster cannot be asked
+     *     service's records, each existing internal topic partitioned for other inputs, or the routing's own problem
+     *     (see {@link #routing(TopologyConfig, int, int, boolean)}); also when the cluster cannot be asked
      * @throws KafkaException when the cluster refuses the credentials or the TLS handshake
      */
     static InputRouting check(Properties streamsProperties, TopologyConfig topology, boolean keyed) {
@@ -80,15 +80,18 @@ final class ServiceTopics {
                     topology.lateLabelsTopic(), topology.deadLetterTopic(), topology.lossWindowsTopic()), deadline);
             problems.addAll(sizeProblems(topology, maxMessageBytes(configs)));
             String applicationId = streams.getString(StreamsConfig.APPLICATION_ID_CONFIG);
-            problems.addAll(internalSizeProblems(topology, maxMessageBytes(configs(admin, internalTopics(applicationId),
-                    deadline))));
+            // Those that exist: a first start has none, and Kafka Streams creates them as they should be.
+            Map<String, TopicDescription> internal = existing(admin, internalTopics(applicationId), deadline, 0);
+            problems.addAll(internalSizeProblems(topology, maxMessageBytes(configs(admin, internal.keySet(), deadline))));
             InputRouting routing = null;
             if (problems.isEmpty()) {
                 int predictions = described.get(topology.predictionsTopic()).partitions().size();
                 int labels = described.get(topology.labelsTopic()).partitions().size();
                 routing = routing(topology, predictions, labels, keyed);
+                Map<String, Integer> partitions = new HashMap<>();
+                internal.forEach((topic, description) -> partitions.put(topic, description.partitions().size()));
                 problems.addAll(partitionProblems(applicationId, topology, routing, Math.max(predictions, labels),
-                        partitions(admin, internalTopics(applicationId), deadline)));
+                        partitions));
             }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
@@ -132,14 +135,6 @@ final class ServiceTopics {
             }
         });
         return problems;
-    }
-
-    /** The partition counts of those of {@code topics} that exist. */
-    private static Map<String, Integer> partitions(Admin admin, List<String> topics, long deadline) {
-        Map<String, Integer> partitions = new HashMap<>();
-        existing(admin, topics, deadline, 0).forEach((topic, description) -> partitions.put(topic,
-                description.partitions().size()));
-        return partitions;
     }
 
     /**
