@@ -155,6 +155,29 @@ class CrashRecoveryIT {
     }
 
     private void awaitAllRunning() {
+        try {
+            awaitRunning();
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            dumpThreads();
+            throw e;
+        }
+    }
+
+    /** Each instance's threads, next to its log: what a start that never reached RUNNING was waiting for. */
+    private void dumpThreads() {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        running.forEach((name, p) -> {
+            try {
+                Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print")
+                        .redirectErrorStream(true).redirectOutput(LOGS.resolve(name + "-threads.txt").toFile()).start();
+                dump.waitFor(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // A diagnostic only: the timeout itself is the failure.
+            }
+        });
+    }
+
+    private void awaitRunning() {
         await("every instance RUNNING").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                 .ignoreExceptions().untilAsserted(() -> {
                     for (String name : running.keySet()) {
