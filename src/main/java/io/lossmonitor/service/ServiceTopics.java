@@ -124,7 +124,7 @@ final class ServiceTopics {
         List<String> problems = new ArrayList<>();
         expected.forEach((topic, partitions) -> {
             Integer actual = existing.get(topic);
-            if (actual != null && actual != partitions) {
+            if (actual != null && !actual.equals(partitions)) {
                 problems.add("internal topic '" + topic + "' has " + actual + " partitions, but with the inputs' "
                         + inputPartitions + " partitions (and " + AppSetting.PARTITIONS.key() + " " + topology.partitions()
                         + ") the application needs " + partitions + ": its state is partitioned for the earlier count"

@@ -136,5 +136,10 @@ class ServiceTopicsTest {
         Map<String, Integer> uneven = Map.of("lm-join-predictions-changelog", 6, "lm-join-input-repartition", 6,
                 "lm-intake-awaiting-schema-changelog", 6);
         assertThat(ServiceTopics.partitionProblems("lm", topology, InputRouting.repartition(), 6, uneven)).isEmpty();
+        // Counts beyond the JVM's small-integer cache are compared by value.
+        Map<String, Integer> many = Map.of("lm-join-predictions-changelog", 256, "lm-join-input-repartition", 256,
+                "lm-intake-awaiting-schema-changelog", 256);
+        assertThat(ServiceTopics.partitionProblems("lm", topology, InputRouting.localFirst(256), 256, many)).isEmpty();
+        assertThat(ServiceTopics.partitionProblems("lm", topology, InputRouting.localFirst(512), 512, many)).hasSize(3);
     }
 }
