@@ -70,7 +70,8 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
 
     /**
      * Whether {@code data}'s writer schema is already known, so that decoding it cannot need the registry. A payload
-     * too short to carry a schema id counts as known: decoding it fails on its own, without a registry call.
+     * too short to carry a schema id counts as known: decoding it fails on its own, without a registry call; so does
+     * one whose schema the registry already answered is not usable Avro.
      */
     public boolean knowsSchemaOf(byte[] data) {
         if (data == null) {
@@ -82,7 +83,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
         } catch (RuntimeException e) {
             return true;
         }
-        return readersById.containsKey(id) || client != null && client.cachedSchemaById(id) != null;
+        return readersById.containsKey(id) || client != null && client.answersFromCache(id);
     }
 
     @Override

@@ -17,10 +17,15 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +57,8 @@ public final class RegistryClient {
     private final BoundedCache<Integer, Schema> schemasById;
     private final BoundedCache<String, Integer> idsBySubjectAndSchema;
     private final BoundedCache<String, RegisteredSchema> latestBySubject;
+    /** Why each schema id known not to be usable is not (see {@link #schemaById}). */
+    private final BoundedCache<Integer, String> unusableById;
     private volatile int preferredUrl;
 
     public RegistryClient(RegistryConfig config) {
@@ -68,6 +75,7 @@ public final class RegistryClient {
         this.schemasById = new BoundedCache<>(config.cacheCapacity());
         this.idsBySubjectAndSchema = new BoundedCache<>(config.cacheCapacity());
         this.latestBySubject = new BoundedCache<>(config.cacheCapacity());
+        this.unusableById = new BoundedCache<>(config.cacheCapacity());
     }
 
     public RegistryConfig config() {
@@ -99,12 +107,33 @@ public final class RegistryClient {
     }
 
     /**
-     * The schema with global id {@code id}.
+     * The schema with global id {@code id}, with the schemas it references (Confluent's schema references: named
+     * types registered under subjects of their own) resolved.
      *
-     * @throws RegistryException 40403 when no schema has that id
+     * @throws RegistryException 40403 when no schema has that id; {@link RegistryException#UNUSABLE_SCHEMA} when it
+     *     is not Avro (Protobuf, JSON Schema) or does not parse. That answer is kept: a schema id never changes its
+     *     schema, so a topic full of such records costs one registry call, not one per record.
      */
     public Schema schemaById(int id) {
-        return schemasById.computeIfAbsent(id, k -> parse(send("GET", "/schemas/ids/" + id, null).path("schema").asText()));
+        Schema known = schemasById.get(id);
+        if (known != null) {
+            return known;
+        }
+        String unusable = unusableById.get(id);
+        if (unusable != null) {
+            throw new RegistryException(RegistryException.UNUSABLE_SCHEMA, unusable, null);
+        }
+        Schema schema;
+        try {
+            schema = resolve("schema id " + id, send("GET", "/schemas/ids/" + id, null));
+        } catch (RegistryException e) {
+            if (e.errorCode() == RegistryException.UNUSABLE_SCHEMA) {
+                unusableById.put(id, e.getMessage());
+            }
+            throw e;
+        }
+        schemasById.put(id, schema);
+        return schema;
     }
 
     /**
@@ -121,11 +150,16 @@ public final class RegistryClient {
         return schemasById.get(id);
     }
 
+    /** Whether {@link #schemaById} would answer without calling the registry: with the schema, or its refusal. */
+    public boolean answersFromCache(int id) {
+        return schemasById.get(id) != null || unusableById.get(id) != null;
+    }
+
     /** The latest version registered under {@code subject} (cached: a new version is seen after a restart). */
     public RegisteredSchema latest(String subject) {
         return latestBySubject.computeIfAbsent(subject, k -> {
             JsonNode answer = send("GET", "/subjects/" + encode(subject) + "/versions/latest", null);
-            Schema schema = parse(answer.path("schema").asText());
+            Schema schema = resolve("the latest schema of subject " + subject, answer);
             int id = answer.path("id").asInt(-1);
             schemasById.put(id, schema);
             return new RegisteredSchema(subject, id, answer.path("version").asInt(-1), schema);
@@ -223,8 +257,68 @@ public final class RegistryClient {
         return body.toString();
     }
 
-    private static Schema parse(String text) {
-        return new Schema.Parser().parse(text);
+    /**
+     * The Avro schema of a registry answer ({@code schema}, {@code schemaType}, {@code references}): each referenced
+     * schema is fetched by subject and version, its own references first, and parsed into the same parser before the
+     * schema that names its types, as Confluent's serializers resolve them.
+     */
+    private Schema resolve(String what, JsonNode answer) {
+        String text = avroText(what, answer);
+        Map<String, String> referenced = new LinkedHashMap<>();
+        collectReferences(what, answer.path("references"), referenced, new HashSet<>());
+        Schema.Parser parser = new Schema.Parser();
+        try {
+            for (String reference : referenced.values()) {
+                parser.parse(reference);
+            }
+            return parser.parse(text);
+        } catch (AvroRuntimeException e) {
+            // SchemaParseException for bad JSON or Avro, AvroTypeException for a type name nothing defines.
+            throw new RegistryException(RegistryException.UNUSABLE_SCHEMA, what + " does not parse as Avro"
+                    + (referenced.isEmpty() ? "" : " with its " + referenced.size() + " referenced schemas") + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Adds the schema texts {@code references} name to {@code into}, each after the ones it references. */
+    private void collectReferences(String what, JsonNode references, Map<String, String> into, Set<String> open) {
+        for (JsonNode reference : references) {
+            String subject = reference.path("subject").asText();
+            int version = reference.path("version").asInt(-1);
+            String key = subject + '\u0000' + version;
+            if (into.containsKey(key)) {
+                continue;
+            }
+            if (!open.add(key)) {
+                throw new RegistryException(RegistryException.UNUSABLE_SCHEMA, what + " has a cycle of schema"
+                        + " references through subject " + subject + " version " + version, null);
+            }
+            String named = what + "'s reference " + reference.path("name").asText() + " (subject " + subject
+                    + " version " + version + ")";
+            JsonNode answer;
+            try {
+                answer = send("GET", "/subjects/" + encode(subject) + "/versions/" + version, null);
+            } catch (RegistryException e) {
+                if (e.isRetriable()) {
+                    throw e;
+                }
+                throw new RegistryException(RegistryException.UNUSABLE_SCHEMA, named + " cannot be fetched: "
+                        + e.getMessage(), e);
+            }
+            collectReferences(named, answer.path("references"), into, open);
+            into.put(key, avroText(named, answer));
+            open.remove(key);
+        }
+    }
+
+    private static String avroText(String what, JsonNode answer) {
+        String type = answer.path("schemaType").asText("AVRO");
+        if (!type.equals("AVRO")) {
+            throw new RegistryException(RegistryException.UNUSABLE_SCHEMA, what + " is a " + type + " schema:"
+                    + " loss-monitor reads Avro only (written with Confluent's KafkaAvroSerializer or loss-monitor's"
+                    + " AvroSerializer)", null);
+        }
+        return answer.path("schema").asText();
     }
 
     private static String key(String subject, Schema schema) {

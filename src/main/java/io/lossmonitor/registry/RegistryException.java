@@ -5,7 +5,8 @@ import org.apache.kafka.common.errors.SerializationException;
 /**
  * An answer from the schema registry that is not the schema asked for, with Confluent's error code: 40401 subject
  * not found, 40402 version not found, 40403 schema not found, 409 incompatible schema, 42201 invalid schema, 50001+
- * registry-side errors; {@link #UNREACHABLE} when no registry URL answered after the configured retries.
+ * registry-side errors; {@link #UNREACHABLE} when no registry URL answered after the configured retries;
+ * {@link #UNUSABLE_SCHEMA} when the schema it answered cannot be read as Avro.
  *
  * <p>It is a Kafka {@link SerializationException}, so a deserialization handler can route the record to a
  * dead-letter topic with this message.
@@ -21,6 +22,11 @@ public final class RegistryException extends SerializationException {
     public static final int INVALID_SCHEMA = 42201;
     /** Not a registry code: no configured URL answered. */
     public static final int UNREACHABLE = -1;
+    /**
+     * Not a registry code: the registry has the schema, but it cannot be read as Avro (a Protobuf or JSON Schema, a
+     * schema that does not parse, or references that cannot be resolved into one).
+     */
+    public static final int UNUSABLE_SCHEMA = -2;
 
     private final int errorCode;
     private final int httpStatus;

@@ -5,12 +5,19 @@ import static io.lossmonitor.topology.TopologyHarness.label;
 import static io.lossmonitor.topology.TopologyHarness.prediction;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lossmonitor.fixtures.SharedRegistry;
 import io.lossmonitor.schema.Label;
 import io.lossmonitor.schema.ModelSpec;
 import io.lossmonitor.schema.OutputKind;
 import io.lossmonitor.schema.Prediction;
 import io.lossmonitor.schema.Task;
 import io.lossmonitor.topology.join.Accounting;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,7 +55,7 @@ class DeadLetterTopologyTest {
     }
 
     @Test
-    void invalidPredictionsAreDeadLetteredWithTheirReason() {
+    void invalidPredictionsAreDeadLetteredWithTheirReason() throws Exception {
         Map<String, byte[]> cases = new LinkedHashMap<>();
         Map<String, String> details = new LinkedHashMap<>();
         Prediction good = prediction("m", "v1", "ok", T0, Task.MULTICLASS, OutputKind.LOGITS, 1, 2, 3);
@@ -62,6 +69,11 @@ class DeadLetterTopologyTest {
         details.put("UNDESERIALIZABLE#id", "40403");
         cases.put("UNDESERIALIZABLE#truncated", java.util.Arrays.copyOf(goodBytes, goodBytes.length - 3));
         details.put("UNDESERIALIZABLE#truncated", "truncated Avro body");
+        int protobuf = registerProtobufSchema();
+        cases.put("UNDESERIALIZABLE#protobuf", ByteBuffer.allocate(8).put((byte) 0).putInt(protobuf)
+                .put(new byte[] {0x0a, 0x01, 0x70}).array());
+        details.put("UNDESERIALIZABLE#protobuf", "schema id " + protobuf + " is a PROTOBUF schema: loss-monitor reads"
+                + " Avro only");
         cases.put("NON_FINITE_SCORE", h.serialize(prediction("m", "v1", "nan", T0, Task.MULTICLASS, OutputKind.LOGITS,
                 1, Double.NaN, 3)));
         details.put("NON_FINITE_SCORE", "score[1] = NaN is not finite");
@@ -111,6 +123,20 @@ class DeadLetterTopologyTest {
                 .mapToLong(Map.Entry::getValue).sum();
         assertThat(invalid).isEqualTo(cases.size());
         assertThat(h.count(Accounting.PREDICTIONS, "m", Accounting.PENDING)).isEqualTo(1);
+    }
+
+    /** A Protobuf schema, registered as a producer using Confluent's Protobuf serializer would; returns its id. */
+    private static int registerProtobufSchema() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String body = json.createObjectNode().put("schemaType", "PROTOBUF")
+                .put("schema", "syntax = \"proto3\"; message P { string id = 1; }").toString();
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                                SharedRegistry.get().url() + "/subjects/protobuf-" + System.nanoTime() + "-value/versions"))
+                        .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        return json.readTree(answer.body()).path("id").asInt();
     }
 
     @Test
