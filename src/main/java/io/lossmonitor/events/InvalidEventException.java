@@ -26,7 +26,7 @@ public final class InvalidEventException extends RuntimeException {
     public static final String INVALID_SPEC = "INVALID_SPEC";
     /** A required field is empty (prediction_id, model_id). */
     public static final String MISSING_FIELD = "MISSING_FIELD";
-    /** A model id or version with a control character. */
+    /** A model id or version with a control character, or longer than a metric label value may be. */
     public static final String INVALID_ID = "INVALID_ID";
     /**
      * With inputs read as partitioned (keyed by prediction id): a record outside the partition its prediction id

@@ -297,14 +297,46 @@ class DeadLetterTopologyTest {
 
     @Test
     void classNamesOverTheirBudgetMakeTheSpecInvalid() {
-        List<String> names = List.of("a".repeat(200_000), "b".repeat(100_000));
+        // 1,200 names of 250 characters each: every one within the limit for a name, 300,000 bytes together.
+        List<String> names = java.util.stream.IntStream.range(0, 1200)
+                .mapToObj(i -> String.format("%04d", i) + "n".repeat(246)).toList();
         h.pipe(ModelSpec.newBuilder().setModelId("named").setClassNames(names).build());
-        h.pipe(prediction("named", "v1", "p", T0, Task.MULTICLASS, OutputKind.LOGITS, 0.5, 1.5));
+        h.pipe(prediction("named", "v1", "p", T0, Task.MULTICLASS, OutputKind.LOGITS, new double[1200]));
         assertThat(h.deadLetters()).singleElement().satisfies(r -> {
             assertThat(TopologyHarness.header(r.headers(), Names.HEADER_REASON)).isEqualTo("INVALID_SPEC");
             assertThat(TopologyHarness.header(r.headers(), Names.HEADER_DETAIL))
                     .contains("class names of 300000 bytes in all, more than the limit of 262144");
         });
+    }
+
+    /**
+     * Model ids, versions and class names are metric label values: up to 256 characters each are taken, a longer one
+     * is refused (a scrape with one over the Prometheus server's label length limit would be refused whole).
+     */
+    @Test
+    void namesAreBoundedAsMetricLabelValues() {
+        String longest = "m".repeat(256);
+        String version = "v".repeat(256);
+        h.pipe(ModelSpec.newBuilder().setModelId(longest).setClassNames(List.of("a".repeat(256), "b")).build());
+        h.pipe(prediction(longest, version, "fits", T0, Task.MULTICLASS, OutputKind.LOGITS, 0.5, 1.5));
+        h.pipe(label(longest, "fits", T0 + 10, 1));
+        assertThat(h.deadLetters()).isEmpty();
+        assertThat(h.scored()).extracting(e -> e.getModelVersion()).containsExactly(version);
+
+        h.pipe(prediction(longest + "x", "v1", "model", T0, Task.BINARY, OutputKind.LOGITS, 0.5));
+        h.pipe(prediction("m", version + "x", "version", T0, Task.BINARY, OutputKind.LOGITS, 0.5));
+        h.pipe(label(longest + "x", "model", T0 + 10, 1));
+        h.pipe(ModelSpec.newBuilder().setModelId("named").setClassNames(List.of("a", "c".repeat(257))).build());
+        h.pipe(prediction("named", "v1", "class", T0, Task.MULTICLASS, OutputKind.LOGITS, 0.5, 1.5));
+        List<TestRecord<byte[], byte[]>> dead = h.deadLetters();
+        assertThat(dead).extracting(r -> TopologyHarness.header(r.headers(), Names.HEADER_REASON))
+                .containsExactly("INVALID_ID", "INVALID_ID", "INVALID_ID", "INVALID_SPEC");
+        assertThat(dead).extracting(r -> TopologyHarness.header(r.headers(), Names.HEADER_DETAIL)).satisfiesExactly(
+                d -> assertThat(d).isEqualTo("model_id is 257 characters long, more than the limit of 256 (it is a"
+                        + " metric label value)"),
+                d -> assertThat(d).startsWith("model_version is 257 characters long"),
+                d -> assertThat(d).startsWith("model_id is 257 characters long"),
+                d -> assertThat(d).contains("has a class name of 257 characters (class 1), more than the limit of 256"));
     }
 
     @Test

@@ -30,6 +30,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelRules {
 
+    /**
+     * The most characters a model id, a model version or a class name may have. Each becomes a Prometheus label
+     * value: Prometheus refuses a whole scrape in which one label value is longer than its
+     * {@code label_value_length_limit}, and Mimir and Cortex refuse series with label values over 2,048 bytes by
+     * default. 256 characters (at most 768 bytes of UTF-8) stay under both.
+     */
+    public static final int MAX_NAME_CHARS = 256;
     private static final int CACHE_LIMIT = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(ModelRules.class);
 
@@ -160,8 +167,8 @@ public final class ModelRules {
     public ScoringRule validate(PredictionEvent p, ModelSpec spec) {
         requireId("prediction_id", p.predictionId());
         requireId("model_id", p.modelId());
-        requirePrintable("model_id", p.modelId());
-        requirePrintable("model_version", p.modelVersion());
+        requireName("model_id", p.modelId());
+        requireName("model_version", p.modelVersion());
         if (p.scores().length > maxScores) {
             throw new InvalidEventException(InvalidEventException.TOO_MANY_SCORES, "prediction has " + p.scores().length
                     + " scores, more than the limit of " + maxScores);
@@ -191,7 +198,7 @@ public final class ModelRules {
     public void validate(LabelEvent label) {
         requireId("prediction_id", label.predictionId());
         requireId("model_id", label.modelId());
-        requirePrintable("model_id", label.modelId());
+        requireName("model_id", label.modelId());
         if (!label.hasIndexTarget()) {
             double[] t = label.targetVector();
             if (t.length > maxScores) {
@@ -234,10 +241,15 @@ public final class ModelRules {
     }
 
     /**
-     * Model ids and versions become parts of store keys (joined by control characters) and metric labels: one with
-     * a control character could make two keys collide.
+     * Model ids and versions become parts of store keys (joined by control characters) and metric label values: one
+     * with a control character could make two keys collide, and one longer than {@link #MAX_NAME_CHARS} could make
+     * the scrape refused.
      */
-    private static void requirePrintable(String field, String value) {
+    private static void requireName(String field, String value) {
+        if (value.length() > MAX_NAME_CHARS) {
+            throw new InvalidEventException(InvalidEventException.INVALID_ID, field + " is " + value.length()
+                    + " characters long, more than the limit of " + MAX_NAME_CHARS + " (it is a metric label value)");
+        }
         for (int i = 0; i < value.length(); i++) {
             if (Character.isISOControl(value.charAt(i))) {
                 throw new InvalidEventException(InvalidEventException.INVALID_ID, String.format(java.util.Locale.ROOT,

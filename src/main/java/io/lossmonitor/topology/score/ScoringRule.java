@@ -64,7 +64,13 @@ public final class ScoringRule {
                     + names.size() + " class names for " + classes + " classes");
         }
         long nameBytes = 0;
-        for (String name : names) {
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            if (name.length() > ModelRules.MAX_NAME_CHARS) {
+                throw new InvalidEventException(InvalidEventException.INVALID_SPEC, "model " + modelId + " has a class"
+                        + " name of " + name.length() + " characters (class " + i + "), more than the limit of "
+                        + ModelRules.MAX_NAME_CHARS + " (it is a metric label value)");
+            }
             nameBytes += name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         }
         if (nameBytes > MAX_CLASS_NAME_BYTES) {
