@@ -58,7 +58,10 @@ public final class ServiceConfig {
             "retries.max.wait.ms", "schema.registry.request.timeout.ms", "schema.registry.ssl.truststore.location",
             "schema.registry.ssl.truststore.password", "schema.registry.ssl.truststore.type",
             "schema.registry.ssl.keystore.location", "schema.registry.ssl.keystore.password",
-            "schema.registry.ssl.keystore.type", "schema.registry.ssl.key.password");
+            "schema.registry.ssl.keystore.type", "schema.registry.ssl.key.password", "bearer.auth.credentials.source",
+            "bearer.auth.token", "bearer.auth.issuer.endpoint.url", "bearer.auth.client.id", "bearer.auth.client.secret",
+            "bearer.auth.scope", "bearer.auth.cache.refresh.threshold.seconds", "bearer.auth.logical.cluster",
+            "bearer.auth.identity.pool.id");
     private static final List<String> SPEC_FIELDS = List.of("loss", "num-classes", "class-names", "class-weights",
             "pos-weight", "ignore-index", "label-smoothing", "probability-sum-tolerance", "max-label-delay");
     private static final Pattern SECRET = Pattern.compile("(?i).*(password|secret|jaas|user\\.info|token|credential|key\\.pem|keystore\\.key).*");

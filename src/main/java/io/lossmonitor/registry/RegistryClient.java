@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +52,7 @@ public final class RegistryClient {
 
     private final RegistryConfig config;
     private final HttpClient http;
-    private final String authorization;
+    private final RegistryCredentials credentials;
     private final BoundedCache<Integer, Schema> schemasById;
     private final BoundedCache<String, Integer> idsBySubjectAndSchema;
     private final BoundedCache<String, RegisteredSchema> latestBySubject;
@@ -70,8 +69,7 @@ public final class RegistryClient {
             builder.sslContext(sslContext(config.tls()));
         }
         this.http = builder.build();
-        this.authorization = config.userInfo() == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString(config.userInfo().getBytes(StandardCharsets.UTF_8));
+        this.credentials = new RegistryCredentials(config, http, System::currentTimeMillis);
         this.schemasById = new BoundedCache<>(config.cacheCapacity());
         this.idsBySubjectAndSchema = new BoundedCache<>(config.cacheCapacity());
         this.latestBySubject = new BoundedCache<>(config.cacheCapacity());
@@ -194,8 +192,7 @@ public final class RegistryClient {
                 int index = (first + i) % urls.size();
                 URI uri = URI.create(urls.get(index) + path);
                 try {
-                    HttpResponse<byte[]> response = http.send(request(method, uri, body),
-                            HttpResponse.BodyHandlers.ofByteArray());
+                    HttpResponse<byte[]> response = call(method, uri, body);
                     int status = response.statusCode();
                     if (status / 100 == 2) {
                         preferredUrl = index;
@@ -210,6 +207,13 @@ public final class RegistryClient {
                 } catch (IOException e) {
                     last = new RegistryException(RegistryException.UNREACHABLE, "schema registry " + urls.get(index)
                             + " did not answer " + method + " " + path + ": " + e, e);
+                } catch (RegistryException e) {
+                    // From the token endpoint: its answer does not depend on the registry URL.
+                    if (!e.isRetriable()) {
+                        throw e;
+                    }
+                    last = e;
+                    break;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new RegistryException(RegistryException.UNREACHABLE, "interrupted while calling the schema"
@@ -222,12 +226,32 @@ public final class RegistryClient {
         throw last;
     }
 
-    private HttpRequest request(String method, URI uri, String body) {
+    /** One request; with OAuth tokens, a 401 fetches a new token and sends the request once more. */
+    private HttpResponse<byte[]> call(String method, URI uri, String body) throws IOException, InterruptedException {
+        String authorization = credentials.authorization();
+        HttpResponse<byte[]> response = http.send(request(method, uri, body, authorization),
+                HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() == 401 && credentials.renewable()) {
+            credentials.refused(authorization);
+            response = http.send(request(method, uri, body, credentials.authorization()),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        }
+        return response;
+    }
+
+    private HttpRequest request(String method, URI uri, String body, String authorization) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
                 .timeout(config.requestTimeout())
                 .header("Accept", CONTENT_TYPE + ", application/json");
         if (authorization != null) {
             builder.header("Authorization", authorization);
+        }
+        RegistryConfig.BearerAuth bearer = config.bearer();
+        if (bearer != null && bearer.logicalCluster() != null) {
+            builder.header("target-sr-cluster", bearer.logicalCluster());
+        }
+        if (bearer != null && bearer.identityPoolId() != null) {
+            builder.header("Confluent-Identity-Pool-Id", bearer.identityPoolId());
         }
         if (body == null) {
             return builder.method(method, HttpRequest.BodyPublishers.noBody()).build();

@@ -14,7 +14,12 @@ import java.util.Map;
  * {@code value.subject.name.strategy}, {@code max.schemas.per.subject} (cache bound), {@code max.retries},
  * {@code retries.wait.ms}, {@code retries.max.wait.ms}, and the TLS settings
  * {@code schema.registry.ssl.{truststore,keystore}.{location,password,type}} and
- * {@code schema.registry.ssl.key.password}. One addition: {@code schema.registry.request.timeout.ms}.
+ * {@code schema.registry.ssl.key.password}; bearer tokens instead of basic auth with
+ * {@code bearer.auth.credentials.source} {@code STATIC_TOKEN} ({@code bearer.auth.token}) or {@code OAUTHBEARER}
+ * (OAuth client credentials: {@code bearer.auth.issuer.endpoint.url}, {@code bearer.auth.client.id},
+ * {@code bearer.auth.client.secret}, optional {@code bearer.auth.scope} and
+ * {@code bearer.auth.cache.refresh.threshold.seconds}), plus Confluent Cloud's {@code bearer.auth.logical.cluster}
+ * and {@code bearer.auth.identity.pool.id}. One addition: {@code schema.registry.request.timeout.ms}.
  */
 public record RegistryConfig(
         List<URI> urls,
@@ -28,7 +33,8 @@ public record RegistryConfig(
         Duration retryWait,
         Duration retryMaxWait,
         Duration requestTimeout,
-        TlsSettings tls) {
+        TlsSettings tls,
+        BearerAuth bearer) {
 
     public static final String URL = "schema.registry.url";
     public static final String CREDENTIALS_SOURCE = "basic.auth.credentials.source";
@@ -43,6 +49,32 @@ public record RegistryConfig(
     public static final String RETRIES_MAX_WAIT_MS = "retries.max.wait.ms";
     public static final String REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
     public static final String SSL_PREFIX = "schema.registry.ssl.";
+    public static final String BEARER_SOURCE = "bearer.auth.credentials.source";
+    public static final String BEARER_TOKEN = "bearer.auth.token";
+    public static final String BEARER_ISSUER = "bearer.auth.issuer.endpoint.url";
+    public static final String BEARER_CLIENT_ID = "bearer.auth.client.id";
+    public static final String BEARER_CLIENT_SECRET = "bearer.auth.client.secret";
+    public static final String BEARER_SCOPE = "bearer.auth.scope";
+    public static final String BEARER_REFRESH_THRESHOLD = "bearer.auth.cache.refresh.threshold.seconds";
+    public static final String BEARER_LOGICAL_CLUSTER = "bearer.auth.logical.cluster";
+    public static final String BEARER_IDENTITY_POOL = "bearer.auth.identity.pool.id";
+    /**
+     * Bearer-token authentication: a fixed token, or OAuth client credentials exchanged at {@code issuer} for tokens
+     * that are renewed {@code refreshThreshold} before they expire. The two Confluent Cloud headers when set.
+     */
+    public record BearerAuth(String staticToken, URI issuer, String clientId, String clientSecret, String scope,
+                             Duration refreshThreshold, String logicalCluster, String identityPoolId) {
+
+        public boolean oauth() {
+            return issuer != null;
+        }
+
+        @Override
+        public String toString() {
+            return "BearerAuth[" + (oauth() ? "client credentials at " + issuer + " for " + clientId : "static token")
+                    + ", secrets=[hidden]]";
+        }
+    }
 
     /** Key material for TLS to the registry; null locations mean the JDK defaults. */
     public record TlsSettings(String truststoreLocation, String truststorePassword, String truststoreType,
@@ -64,7 +96,7 @@ public record RegistryConfig(
         return "RegistryConfig[urls=" + urls + ", userInfo=" + (userInfo == null ? "none" : "[hidden]")
                 + ", autoRegister=" + autoRegister + ", useLatestVersion=" + useLatestVersion + ", keyStrategy="
                 + keyStrategy + ", valueStrategy=" + valueStrategy + ", cacheCapacity=" + cacheCapacity
-                + ", maxRetries=" + maxRetries + ", tls=" + tls + "]";
+                + ", maxRetries=" + maxRetries + ", tls=" + tls + ", bearer=" + (bearer == null ? "none" : bearer) + "]";
     }
 
     /**
@@ -84,17 +116,7 @@ public record RegistryConfig(
             if (text.isEmpty()) {
                 continue;
             }
-            URI uri;
-            try {
-                uri = URI.create(text);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(URL + " holds '" + text + "', which is not a URL", e);
-            }
-            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-                    || uri.getHost() == null) {
-                throw new IllegalArgumentException(URL + " holds '" + redactUserInfo(text)
-                        + "'; expected http(s)://host:port[/path]");
-            }
+            URI uri = httpUrl(URL, text, "http(s)://host:port[/path]");
             if (uri.getUserInfo() != null) {
                 urlUserInfo = uri.getUserInfo();
             }
@@ -116,6 +138,11 @@ public record RegistryConfig(
             default:
                 throw new IllegalArgumentException(CREDENTIALS_SOURCE + " must be USER_INFO or URL, got '" + source + "'");
         }
+        BearerAuth bearer = bearer(configs);
+        if (bearer != null && userInfo != null) {
+            throw new IllegalArgumentException(BEARER_SOURCE + " and basic auth credentials (" + USER_INFO
+                    + " or a URL with credentials) are both set: the registry takes one kind");
+        }
         TlsSettings tls = new TlsSettings(
                 string(configs, SSL_PREFIX + "truststore.location", null),
                 string(configs, SSL_PREFIX + "truststore.password", null),
@@ -134,7 +161,59 @@ public record RegistryConfig(
                 Duration.ofMillis(positive(configs, RETRIES_WAIT_MS, 200)),
                 Duration.ofMillis(positive(configs, RETRIES_MAX_WAIT_MS, 5000)),
                 Duration.ofMillis(positive(configs, REQUEST_TIMEOUT_MS, 10_000)),
-                tls);
+                tls, bearer);
+    }
+
+    private static BearerAuth bearer(Map<String, ?> configs) {
+        String source = string(configs, BEARER_SOURCE, null);
+        String cluster = string(configs, BEARER_LOGICAL_CLUSTER, null);
+        String pool = string(configs, BEARER_IDENTITY_POOL, null);
+        Duration threshold = Duration.ofSeconds(nonNegative(configs, BEARER_REFRESH_THRESHOLD, 300));
+        if (source == null) {
+            return null;
+        }
+        switch (source) {
+            case "STATIC_TOKEN": {
+                String token = string(configs, BEARER_TOKEN, null);
+                if (token == null || token.isEmpty()) {
+                    throw new IllegalArgumentException(BEARER_SOURCE + "=STATIC_TOKEN needs " + BEARER_TOKEN);
+                }
+                return new BearerAuth(token, null, null, null, null, threshold, cluster, pool);
+            }
+            case "OAUTHBEARER": {
+                List<String> missing = new ArrayList<>();
+                for (String key : List.of(BEARER_ISSUER, BEARER_CLIENT_ID, BEARER_CLIENT_SECRET)) {
+                    if (string(configs, key, "").isEmpty()) {
+                        missing.add(key);
+                    }
+                }
+                if (!missing.isEmpty()) {
+                    throw new IllegalArgumentException(BEARER_SOURCE + "=OAUTHBEARER needs " + String.join(", ", missing));
+                }
+                URI issuer = httpUrl(BEARER_ISSUER, string(configs, BEARER_ISSUER, null), "the token endpoint's http(s) URL");
+                return new BearerAuth(null, issuer, string(configs, BEARER_CLIENT_ID, null),
+                        string(configs, BEARER_CLIENT_SECRET, null), string(configs, BEARER_SCOPE, null), threshold,
+                        cluster, pool);
+            }
+            default:
+                throw new IllegalArgumentException(BEARER_SOURCE + " must be STATIC_TOKEN or OAUTHBEARER, got '"
+                        + source + "'");
+        }
+    }
+
+    /** {@code text} as an http(s) URL with a host, or an error naming {@code key} and what it expects. */
+    private static URI httpUrl(String key, String text, String expected) {
+        URI uri;
+        try {
+            uri = URI.create(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + " holds '" + redactUserInfo(text) + "', which is not a URL", e);
+        }
+        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                || uri.getHost() == null) {
+            throw new IllegalArgumentException(key + " holds '" + redactUserInfo(text) + "'; expected " + expected);
+        }
+        return uri;
     }
 
     private static URI stripUserInfo(URI uri) {

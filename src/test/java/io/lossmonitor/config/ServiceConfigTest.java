@@ -70,6 +70,15 @@ class ServiceConfigTest {
     }
 
     @Test
+    void registryBearerSettingsComeFromTheEnvironmentToo() {
+        ServiceConfig config = ServiceConfig.load(null, Map.of("LOSSMONITOR_REGISTRY_BEARER_AUTH_CLIENT_SECRET", "x",
+                "LOSSMONITOR_REGISTRY_BEARER_AUTH_CREDENTIALS_SOURCE", "OAUTHBEARER"),
+                Map.of("lossmonitor.schema-registry-url", "http://reg:8081", "lossmonitor.bootstrap-servers", "k:9092"));
+        assertThat(config.registry()).containsEntry("bearer.auth.client.secret", "x")
+                .containsEntry("bearer.auth.credentials.source", "OAUTHBEARER");
+    }
+
+    @Test
     void modelSpecsFromTheFile() throws Exception {
         Path f = file("""
                 lossmonitor.model.fraud.v2.num-classes = 1
@@ -127,12 +136,16 @@ class ServiceConfigTest {
                 kafka.sasl.jaas.config = org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="hunter2";
                 kafka.ssl.truststore.password = changeit
                 registry.basic.auth.user.info = svc:s3cret
+                registry.bearer.auth.token = eyJ-static-t0ken
+                registry.bearer.auth.client.secret = cl1ent-Secret
+                registry.bearer.auth.client.id = loss-monitor
                 lossmonitor.schema-registry-url = https://svc:pw@registry:8081
                 lossmonitor.bootstrap-servers = k:9092
                 """);
         String log = ServiceConfig.load(f, Map.of(), Map.of()).describe();
-        assertThat(log).doesNotContain("hunter2", "changeit", "s3cret", "svc:pw")
+        assertThat(log).doesNotContain("hunter2", "changeit", "s3cret", "svc:pw", "eyJ-static-t0ken", "cl1ent-Secret")
                 .contains("kafka.sasl.jaas.config = [redacted]")
+                .contains("registry.bearer.auth.client.id = loss-monitor")
                 .contains("https://[redacted]@registry:8081");
     }
 

@@ -52,6 +52,45 @@ class RegistryConfigTest {
     }
 
     @Test
+    void bearerTokensStaticOrByClientCredentials() {
+        RegistryConfig fixed = RegistryConfig.from(Map.of(RegistryConfig.URL, "https://a",
+                RegistryConfig.BEARER_SOURCE, "STATIC_TOKEN", RegistryConfig.BEARER_TOKEN, "t0ken-Pa55"));
+        assertThat(fixed.bearer().oauth()).isFalse();
+        assertThat(fixed.bearer().staticToken()).isEqualTo("t0ken-Pa55");
+        assertThat(fixed.toString()).doesNotContain("t0ken-Pa55");
+
+        RegistryConfig oauth = RegistryConfig.from(Map.of(RegistryConfig.URL, "https://a",
+                RegistryConfig.BEARER_SOURCE, "OAUTHBEARER", RegistryConfig.BEARER_ISSUER, "https://idp/token",
+                RegistryConfig.BEARER_CLIENT_ID, "svc", RegistryConfig.BEARER_CLIENT_SECRET, "cl1ent-Pa55"));
+        assertThat(oauth.bearer().issuer()).isEqualTo(URI.create("https://idp/token"));
+        assertThat(oauth.bearer().refreshThreshold()).hasSeconds(300);
+        assertThat(oauth.bearer().scope()).isNull();
+        assertThat(oauth.toString()).doesNotContain("cl1ent-Pa55").contains("client credentials at https://idp/token");
+        assertThat(RegistryConfig.from(Map.of(RegistryConfig.URL, "https://a")).bearer()).isNull();
+    }
+
+    @Test
+    void bearerSettingsThatCannotWork() {
+        assertThatThrownBy(() -> RegistryConfig.from(Map.of(RegistryConfig.URL, "https://a",
+                RegistryConfig.BEARER_SOURCE, "STATIC_TOKEN")))
+                .hasMessage("bearer.auth.credentials.source=STATIC_TOKEN needs bearer.auth.token");
+        assertThatThrownBy(() -> RegistryConfig.from(Map.of(RegistryConfig.URL, "https://a",
+                RegistryConfig.BEARER_SOURCE, "OAUTHBEARER", RegistryConfig.BEARER_CLIENT_ID, "svc")))
+                .hasMessage("bearer.auth.credentials.source=OAUTHBEARER needs bearer.auth.issuer.endpoint.url,"
+                        + " bearer.auth.client.secret");
+        assertThatThrownBy(() -> RegistryConfig.from(Map.of(RegistryConfig.URL, "https://a",
+                RegistryConfig.BEARER_SOURCE, "OAUTHBEARER", RegistryConfig.BEARER_ISSUER, "idp/token",
+                RegistryConfig.BEARER_CLIENT_ID, "svc", RegistryConfig.BEARER_CLIENT_SECRET, "x")))
+                .hasMessage("bearer.auth.issuer.endpoint.url holds 'idp/token'; expected the token endpoint's http(s) URL");
+        assertThatThrownBy(() -> RegistryConfig.from(Map.of(RegistryConfig.URL, "https://a",
+                RegistryConfig.BEARER_SOURCE, "SASL_INHERIT")))
+                .hasMessage("bearer.auth.credentials.source must be STATIC_TOKEN or OAUTHBEARER, got 'SASL_INHERIT'");
+        assertThatThrownBy(() -> RegistryConfig.from(Map.of(RegistryConfig.URL, "https://u:p@a",
+                RegistryConfig.BEARER_SOURCE, "STATIC_TOKEN", RegistryConfig.BEARER_TOKEN, "t")))
+                .hasMessageContaining("are both set: the registry takes one kind");
+    }
+
+    @Test
     void subjectStrategiesAcceptConfluentClassNames() {
         RegistryConfig config = RegistryConfig.from(Map.of(RegistryConfig.URL, "http://a",
                 RegistryConfig.VALUE_SUBJECT_STRATEGY, "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy",

@@ -1,0 +1,183 @@
+package io.lossmonitor.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lossmonitor.fixtures.RegistryProxy;
+import io.lossmonitor.fixtures.SharedRegistry;
+import io.lossmonitor.fixtures.TokenEndpoint;
+import io.lossmonitor.schema.Label;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The registry client with bearer tokens, against the real registry behind a proxy that accepts only the tokens an
+ * OAuth token endpoint issued (Apicurio's own token validation needs an OIDC server): client credentials exchanged
+ * for a token that is reused, renewed before it expires and fetched again when the registry refuses it; a fixed
+ * token; Confluent Cloud's routing headers; and errors that name what failed without showing a secret.
+ */
+class RegistryBearerAuthTest {
+
+    private static final String CLIENT = "loss-monitor";
+    private static final String SECRET = "s3cr3t-client-Pa55";
+
+    private TokenEndpoint tokens;
+    private RegistryProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        tokens = new TokenEndpoint(CLIENT, SECRET, 3600);
+        proxy = new RegistryProxy(SharedRegistry.get().url(), null, tokens::accepts);
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        tokens.close();
+    }
+
+    private Map<String, Object> oauth(String secret) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(RegistryConfig.URL, proxy.url());
+        config.put(RegistryConfig.MAX_RETRIES, 1);
+        config.put(RegistryConfig.RETRIES_WAIT_MS, 50);
+        config.put(RegistryConfig.BEARER_SOURCE, "OAUTHBEARER");
+        config.put(RegistryConfig.BEARER_ISSUER, tokens.url());
+        config.put(RegistryConfig.BEARER_CLIENT_ID, CLIENT);
+        config.put(RegistryConfig.BEARER_CLIENT_SECRET, secret);
+        config.put(RegistryConfig.BEARER_SCOPE, "registry:read registry:write");
+        return config;
+    }
+
+    private static String subject() {
+        return "bearer-" + UUID.randomUUID().toString().substring(0, 8) + "-value";
+    }
+
+    @Test
+    void clientCredentialsBuyOneTokenThatServesEveryCall() {
+        RegistryClient client = new RegistryClient(RegistryConfig.from(oauth(SECRET)));
+        int id = client.register(subject(), Label.getClassSchema());
+        RegistryClient cold = new RegistryClient(RegistryConfig.from(oauth(SECRET)));
+        assertThat(cold.schemaById(id)).isEqualTo(Label.getClassSchema());
+        cold.ping();
+
+        assertThat(tokens.requests()).isEqualTo(2);
+        assertThat(tokens.lastForm()).isEqualTo(Map.of("grant_type", "client_credentials",
+                "scope", "registry:read registry:write"));
+        assertThat(proxy.lastHeaders().get("authorization")).startsWith("Bearer tok-");
+    }
+
+    @Test
+    void aRevokedTokenIsReplacedAndTheCallSentAgain() {
+        RegistryClient client = new RegistryClient(RegistryConfig.from(oauth(SECRET)));
+        client.ping();
+        tokens.revokeAll();
+        int before = proxy.requests();
+        int id = client.register(subject(), Label.getClassSchema());
+        assertThat(id).isPositive();
+        assertThat(tokens.requests()).isEqualTo(2);
+        // The refused call and the same call with the new token.
+        assertThat(proxy.requests() - before).isEqualTo(2);
+    }
+
+    @Test
+    void wrongClientCredentialsFailAtOnceNamingTheEndpointNotTheSecret() {
+        RegistryClient client = new RegistryClient(RegistryConfig.from(oauth("wrong-secret")));
+        assertThatThrownBy(client::ping)
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.isRetriable()).isFalse())
+                .hasMessage("the token endpoint " + tokens.url() + " answered 401 to the client credentials of '"
+                        + CLIENT + "': invalid_client: Invalid client credentials")
+                .message().doesNotContain("wrong-secret");
+        assertThat(tokens.requests()).isEqualTo(1);
+        assertThat(proxy.requests()).isZero();
+    }
+
+    @Test
+    void anUnreachableTokenEndpointIsRetriable() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Map<String, Object> config = oauth(SECRET);
+        config.put(RegistryConfig.BEARER_ISSUER, "http://127.0.0.1:" + closed + "/token");
+        RegistryClient client = new RegistryClient(RegistryConfig.from(config));
+        assertThatThrownBy(client::ping)
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.isRetriable()).isTrue();
+                    assertThat(e.errorCode()).isEqualTo(RegistryException.UNREACHABLE);
+                })
+                .hasMessageStartingWith("the token endpoint http://127.0.0.1:" + closed + "/token did not answer");
+        assertThat(proxy.requests()).isZero();
+    }
+
+    @Test
+    void aTokenIsRenewedBeforeItExpires() throws Exception {
+        try (TokenEndpoint shortLived = new TokenEndpoint(CLIENT, SECRET, 600)) {
+            Map<String, Object> settings = oauth(SECRET);
+            settings.put(RegistryConfig.BEARER_ISSUER, shortLived.url());
+            settings.put(RegistryConfig.BEARER_REFRESH_THRESHOLD, 120);
+            AtomicLong now = new AtomicLong(1_000_000);
+            RegistryCredentials credentials = new RegistryCredentials(RegistryConfig.from(settings),
+                    HttpClient.newHttpClient(), now::get);
+            String first = credentials.authorization();
+            // Valid for 600 s, renewed 120 s before: the same token until 480 s after it was asked for.
+            now.addAndGet(Duration.ofSeconds(479).toMillis());
+            assertThat(credentials.authorization()).isEqualTo(first);
+            assertThat(shortLived.requests()).isEqualTo(1);
+            now.addAndGet(Duration.ofSeconds(1).toMillis());
+            String second = credentials.authorization();
+            assertThat(second).isNotEqualTo(first);
+            assertThat(shortLived.accepts(second)).isTrue();
+            assertThat(shortLived.requests()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aThresholdLongerThanTheTokensLifeRenewsAtHalfOfIt() throws Exception {
+        try (TokenEndpoint shortLived = new TokenEndpoint(CLIENT, SECRET, 60)) {
+            Map<String, Object> settings = oauth(SECRET);
+            settings.put(RegistryConfig.BEARER_ISSUER, shortLived.url());
+            AtomicLong now = new AtomicLong(0);
+            RegistryCredentials credentials = new RegistryCredentials(RegistryConfig.from(settings),
+                    HttpClient.newHttpClient(), now::get);
+            String first = credentials.authorization();
+            now.set(29_999);
+            assertThat(credentials.authorization()).isEqualTo(first);
+            now.set(30_000);
+            assertThat(credentials.authorization()).isNotEqualTo(first);
+        }
+    }
+
+    @Test
+    void aStaticTokenAndConfluentCloudsHeaders() throws Exception {
+        try (RegistryProxy fixed = new RegistryProxy(SharedRegistry.get().url(), null, "Bearer static-Pa55"::equals)) {
+            Map<String, Object> config = Map.of(RegistryConfig.URL, fixed.url(), RegistryConfig.MAX_RETRIES, 0,
+                    RegistryConfig.BEARER_SOURCE, "STATIC_TOKEN", RegistryConfig.BEARER_TOKEN, "static-Pa55",
+                    RegistryConfig.BEARER_LOGICAL_CLUSTER, "lsrc-12345", RegistryConfig.BEARER_IDENTITY_POOL, "pool-abcd");
+            RegistryClient client = new RegistryClient(RegistryConfig.from(config));
+            int id = client.register(subject(), Label.getClassSchema());
+            assertThat(client.schemaById(id)).isEqualTo(Label.getClassSchema());
+            assertThat(fixed.lastHeaders()).containsEntry("target-sr-cluster", "lsrc-12345")
+                    .containsEntry("confluent-identity-pool-id", "pool-abcd");
+
+            Map<String, Object> wrong = new HashMap<>(config);
+            wrong.put(RegistryConfig.BEARER_TOKEN, "stale");
+            int before = fixed.requests();
+            assertThatThrownBy(() -> new RegistryClient(RegistryConfig.from(wrong)).ping())
+                    .isInstanceOfSatisfying(RegistryException.class, e -> {
+                        assertThat(e.httpStatus()).isEqualTo(401);
+                        assertThat(e.isRetriable()).isFalse();
+                    });
+            // A fixed token cannot be renewed: refused once, not sent again.
+            assertThat(fixed.requests() - before).isEqualTo(1);
+        }
+    }
+}
