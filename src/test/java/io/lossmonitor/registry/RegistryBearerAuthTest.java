@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lossmonitor.fixtures.RegistryProxy;
 import io.lossmonitor.fixtures.SharedRegistry;
-import io.lossmonitor.fixtures.TokenEndpoint;
+import io.lossmonitor.fixtures.OidcProvider;
 import io.lossmonitor.schema.Label;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
@@ -29,12 +29,12 @@ class RegistryBearerAuthTest {
     private static final String CLIENT = "loss-monitor";
     private static final String SECRET = "s3cr3t-client-Pa55";
 
-    private TokenEndpoint tokens;
+    private OidcProvider tokens;
     private RegistryProxy proxy;
 
     @BeforeEach
     void start() throws Exception {
-        tokens = new TokenEndpoint(CLIENT, SECRET, 3600);
+        tokens = new OidcProvider(CLIENT, SECRET, 3600);
         proxy = new RegistryProxy(SharedRegistry.get().url(), null, tokens::accepts);
     }
 
@@ -72,7 +72,7 @@ class RegistryBearerAuthTest {
         assertThat(tokens.requests()).isEqualTo(2);
         assertThat(tokens.lastForm()).isEqualTo(Map.of("grant_type", "client_credentials",
                 "scope", "registry:read registry:write"));
-        assertThat(proxy.lastHeaders().get("authorization")).startsWith("Bearer tok-");
+        assertThat(proxy.lastHeaders().get("authorization")).startsWith("Bearer eyJ");
     }
 
     @Test
@@ -120,7 +120,7 @@ class RegistryBearerAuthTest {
 
     @Test
     void aTokenIsRenewedBeforeItExpires() throws Exception {
-        try (TokenEndpoint shortLived = new TokenEndpoint(CLIENT, SECRET, 600)) {
+        try (OidcProvider shortLived = new OidcProvider(CLIENT, SECRET, 600)) {
             Map<String, Object> settings = oauth(SECRET);
             settings.put(RegistryConfig.BEARER_ISSUER, shortLived.url());
             settings.put(RegistryConfig.BEARER_REFRESH_THRESHOLD, 120);
@@ -142,7 +142,7 @@ class RegistryBearerAuthTest {
 
     @Test
     void aThresholdLongerThanTheTokensLifeRenewsAtHalfOfIt() throws Exception {
-        try (TokenEndpoint shortLived = new TokenEndpoint(CLIENT, SECRET, 60)) {
+        try (OidcProvider shortLived = new OidcProvider(CLIENT, SECRET, 60)) {
             Map<String, Object> settings = oauth(SECRET);
             settings.put(RegistryConfig.BEARER_ISSUER, shortLived.url());
             AtomicLong now = new AtomicLong(0);
