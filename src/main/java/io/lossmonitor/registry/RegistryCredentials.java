@@ -109,8 +109,10 @@ final class RegistryCredentials {
                     + "': " + why);
         }
         token = answer.path("access_token").asText();
-        long lifetimeMs = answer.path("expires_in").canConvertToLong()
-                ? Math.max(0, answer.path("expires_in").asLong()) * 1000 : UNKNOWN_LIFETIME.toMillis();
+        // A number by RFC 6749; some providers send it as a string.
+        JsonNode expiresIn = answer.path("expires_in");
+        long lifetimeMs = expiresIn.isIntegralNumber() || expiresIn.isTextual() && expiresIn.asText().matches("\\d{1,12}")
+                ? Math.max(0, expiresIn.asLong()) * 1000 : UNKNOWN_LIFETIME.toMillis();
         // Renew ahead of the expiry by the threshold, but never use less than half of a short-lived token.
         renewAtMs = sentAt + lifetimeMs - Math.min(oauth.refreshThreshold().toMillis(), lifetimeMs / 2);
     }

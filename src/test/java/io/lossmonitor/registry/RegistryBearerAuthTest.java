@@ -57,6 +57,14 @@ class RegistryBearerAuthTest {
         return config;
     }
 
+    /** Credentials from {@code provider} on a clock the test sets. */
+    private RegistryCredentials credentials(OidcProvider provider, int refreshThresholdSeconds, AtomicLong clock) {
+        Map<String, Object> settings = oauth(SECRET);
+        settings.put(RegistryConfig.BEARER_ISSUER, provider.url());
+        settings.put(RegistryConfig.BEARER_REFRESH_THRESHOLD, refreshThresholdSeconds);
+        return new RegistryCredentials(RegistryConfig.from(settings), HttpClient.newHttpClient(), clock::get);
+    }
+
     private static String subject() {
         return "bearer-" + UUID.randomUUID().toString().substring(0, 8) + "-value";
     }
@@ -121,12 +129,8 @@ class RegistryBearerAuthTest {
     @Test
     void aTokenIsRenewedBeforeItExpires() throws Exception {
         try (OidcProvider shortLived = new OidcProvider(CLIENT, SECRET, 600)) {
-            Map<String, Object> settings = oauth(SECRET);
-            settings.put(RegistryConfig.BEARER_ISSUER, shortLived.url());
-            settings.put(RegistryConfig.BEARER_REFRESH_THRESHOLD, 120);
             AtomicLong now = new AtomicLong(1_000_000);
-            RegistryCredentials credentials = new RegistryCredentials(RegistryConfig.from(settings),
-                    HttpClient.newHttpClient(), now::get);
+            RegistryCredentials credentials = credentials(shortLived, 120, now);
             String first = credentials.authorization();
             // Valid for 600 s, renewed 120 s before: the same token until 480 s after it was asked for.
             now.addAndGet(Duration.ofSeconds(479).toMillis());
@@ -143,16 +147,35 @@ class RegistryBearerAuthTest {
     @Test
     void aThresholdLongerThanTheTokensLifeRenewsAtHalfOfIt() throws Exception {
         try (OidcProvider shortLived = new OidcProvider(CLIENT, SECRET, 60)) {
-            Map<String, Object> settings = oauth(SECRET);
-            settings.put(RegistryConfig.BEARER_ISSUER, shortLived.url());
             AtomicLong now = new AtomicLong(0);
-            RegistryCredentials credentials = new RegistryCredentials(RegistryConfig.from(settings),
-                    HttpClient.newHttpClient(), now::get);
+            RegistryCredentials credentials = credentials(shortLived, 300, now);
             String first = credentials.authorization();
             now.set(29_999);
             assertThat(credentials.authorization()).isEqualTo(first);
             now.set(30_000);
             assertThat(credentials.authorization()).isNotEqualTo(first);
+        }
+    }
+
+    @Test
+    void aLifetimeGivenAsTextOrNotAtAll() throws Exception {
+        try (OidcProvider provider = new OidcProvider(CLIENT, SECRET, 600)) {
+            AtomicLong now = new AtomicLong(0);
+            provider.expiresIn(OidcProvider.ExpiresIn.STRING);
+            RegistryCredentials credentials = credentials(provider, 100, now);
+            String first = credentials.authorization();
+            now.set(499_999);
+            assertThat(credentials.authorization()).isEqualTo(first);
+            provider.expiresIn(OidcProvider.ExpiresIn.ABSENT);
+            now.set(500_000);
+            String second = credentials.authorization();
+            assertThat(second).isNotEqualTo(first);
+            // No lifetime given: used for a minute, renewed half-way (the threshold is longer than half of it).
+            now.set(500_000 + RegistryCredentials.UNKNOWN_LIFETIME.toMillis() / 2 - 1);
+            assertThat(credentials.authorization()).isEqualTo(second);
+            now.set(500_000 + RegistryCredentials.UNKNOWN_LIFETIME.toMillis() / 2);
+            assertThat(credentials.authorization()).isNotEqualTo(second);
+            assertThat(provider.requests()).isEqualTo(3);
         }
     }
 
