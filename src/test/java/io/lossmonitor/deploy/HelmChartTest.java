@@ -1,6 +1,7 @@
 package io.lossmonitor.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,7 @@ import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import io.lossmonitor.config.AppSetting;
 import io.lossmonitor.config.ServiceConfig;
+import io.lossmonitor.registry.RegistryConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -151,5 +153,31 @@ class HelmChartTest {
         assertThat(configMap).doesNotContain("secret-from");
         assertThat(container(docs).path("volumeMounts").findValuesAsText("mountPath")).contains("/etc/loss-monitor/kafka-tls");
         assertThat(config.describe()).contains("kafka.sasl.jaas.config = [redacted]");
+    }
+
+    @Test
+    void registryOauthClientCredentialsWithTheSecretFromASecret() throws Exception {
+        List<JsonNode> docs = render(Map.of("schemaRegistry.oauth.tokenEndpointUrl", "https://idp/realms/ml/token",
+                "schemaRegistry.oauth.clientId", "loss-monitor", "schemaRegistry.oauth.scope", "registry",
+                "schemaRegistry.oauth.existingSecret", "registry-oauth"));
+        ServiceConfig config = serviceConfig(docs);
+        RegistryConfig registry = RegistryConfig.from(config.registry());
+        assertThat(registry.bearer().oauth()).isTrue();
+        assertThat(registry.bearer().issuer()).hasToString("https://idp/realms/ml/token");
+        assertThat(registry.bearer().clientId()).isEqualTo("loss-monitor");
+        assertThat(registry.bearer().scope()).isEqualTo("registry");
+        assertThat(registry.bearer().clientSecret()).isEqualTo("user:secret-from-registry-oauth");
+        assertThat(kind(docs, "ConfigMap").toString()).doesNotContain("secret-from");
+    }
+
+    @Test
+    void registryOauthNeedsItsSecretAndExcludesBasicAuth() {
+        assertThatThrownBy(() -> render(Map.of("schemaRegistry.oauth.tokenEndpointUrl", "https://idp/token",
+                "schemaRegistry.oauth.clientId", "loss-monitor")))
+                .hasMessageContaining("schemaRegistry.oauth.existingSecret is required with a token endpoint");
+        assertThatThrownBy(() -> render(Map.of("schemaRegistry.oauth.tokenEndpointUrl", "https://idp/token",
+                "schemaRegistry.oauth.clientId", "loss-monitor", "schemaRegistry.oauth.existingSecret", "s",
+                "schemaRegistry.existingSecret", "registry-auth")))
+                .hasMessageContaining("set either existingSecret (basic auth) or oauth.tokenEndpointUrl, not both");
     }
 }
