@@ -15,6 +15,7 @@ import io.lossmonitor.topology.LossTopology;
 import io.lossmonitor.topology.StreamsSettings;
 import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.TopologySerdes;
+import io.lossmonitor.topology.score.ScoringRule;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +67,7 @@ public final class LossMonitorService implements AutoCloseable {
         TopologyConfig topology = topologyConfig(config);
         Properties properties = streamsProperties(config, topology);
         requireRoomForRecords(properties, topology);
+        requireUsableSpecs(topology);
         topology = topology.withInputRouting(
                 ServiceTopics.check(properties, topology, config.bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID)));
         LOG.info("input routing: {}", topology.inputRouting());
@@ -150,6 +152,27 @@ public final class LossMonitorService implements AutoCloseable {
                         + " least that (or leave it unset), or lower " + AppSetting.MAX_SCORES.key());
             }
         }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+    }
+
+    /**
+     * Fails the start when a model spec of the configuration can score no prediction at all (a label smoothing over
+     * 1, a negative class weight, class names that do not match num-classes, a max-label-delay over the service's,
+     * ...): otherwise every prediction of the model would go to the dead-letter topic, from the first one on.
+     *
+     * @throws ConfigException naming each such spec and what is wrong with it
+     */
+    static void requireUsableSpecs(TopologyConfig topology) {
+        List<String> problems = new ArrayList<>();
+        topology.modelSpecs().forEach((model, spec) -> {
+            String problem = ScoringRule.problem(model, spec, topology.maxLabelDelay().toMillis());
+            if (problem != null) {
+                problems.add("the spec of model '" + model + "' (lossmonitor.model." + model + ".*) cannot score any"
+                        + " prediction: " + problem);
+            }
+        });
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

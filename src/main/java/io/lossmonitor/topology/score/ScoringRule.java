@@ -132,14 +132,50 @@ public final class ScoringRule {
         }
     }
 
-    private static void checkFits(String modelId, LossKind loss, Task task, OutputKind output) {
-        boolean fits = switch (loss) {
+    /**
+     * Why {@code spec} can score no prediction at all, or null. It is compiled for every task and output kind its loss
+     * fits (every one, when it names no loss), with the class count it declares (num_classes, else as many as its
+     * class names, class weights or pos_weight; else 2), and is usable when one of them compiles; the reason given is
+     * the first failure, those with the declared class count first. The service checks its configured specs so at
+     * start-up; a spec on the models topic is judged when its model's events arrive.
+     */
+    public static String problem(String modelId, ModelSpec spec, long defaultMaxLabelDelayMs) {
+        int declared = spec.getNumClasses() != null ? spec.getNumClasses()
+                : !spec.getClassNames().isEmpty() ? spec.getClassNames().size()
+                : spec.getClassWeights() != null ? spec.getClassWeights().size()
+                : spec.getPosWeight() != null ? spec.getPosWeight().size() : 2;
+        String first = null;
+        // The tasks whose class count is the declared one first, so that the reason given is about those.
+        List<Task> tasks = declared == 1 ? List.of(Task.BINARY, Task.MULTICLASS, Task.MULTILABEL)
+                : List.of(Task.MULTICLASS, Task.MULTILABEL, Task.BINARY);
+        for (Task task : tasks) {
+            for (OutputKind output : OutputKind.values()) {
+                LossKind loss = spec.getLoss() != null ? spec.getLoss() : DefaultLoss.of(task, output);
+                if (!fits(loss, task, output)) {
+                    continue;
+                }
+                try {
+                    compile(modelId, spec, task, output, task == Task.BINARY ? 1 : declared, defaultMaxLabelDelayMs);
+                    return null;
+                } catch (InvalidEventException e) {
+                    first = first == null ? e.getMessage() : first;
+                }
+            }
+        }
+        return first;
+    }
+
+    private static boolean fits(LossKind loss, Task task, OutputKind output) {
+        return switch (loss) {
             case CROSS_ENTROPY -> task == Task.MULTICLASS && output != OutputKind.LOG_PROBABILITIES;
             case NLL -> task == Task.MULTICLASS && output == OutputKind.LOG_PROBABILITIES;
             case BINARY_CROSS_ENTROPY -> task != Task.MULTICLASS && output == OutputKind.PROBABILITIES;
             case BINARY_CROSS_ENTROPY_WITH_LOGITS -> task != Task.MULTICLASS && output == OutputKind.LOGITS;
         };
-        if (!fits) {
+    }
+
+    private static void checkFits(String modelId, LossKind loss, Task task, OutputKind output) {
+        if (!fits(loss, task, output)) {
             throw new InvalidEventException(InvalidEventException.LOSS_MISMATCH, "model " + modelId + " is scored with "
                     + loss + ", which does not fit a " + task + " prediction of " + output);
         }
