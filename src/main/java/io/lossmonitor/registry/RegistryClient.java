@@ -135,6 +135,28 @@ public final class RegistryClient {
     }
 
     /**
+     * The schema with global id {@code id} if one round over the registry's URLs gives it, without the retries and
+     * their waits; null when it cannot be had so (unreachable, unknown id, not usable Avro). For a caller that must
+     * not wait long and has a way on without it.
+     */
+    public Schema schemaByIdOnce(int id) {
+        Schema known = schemasById.get(id);
+        if (known != null || unusableById.get(id) != null) {
+            return known;
+        }
+        try {
+            Schema schema = resolve("schema id " + id, send("GET", "/schemas/ids/" + id, null, 0));
+            schemasById.put(id, schema);
+            return schema;
+        } catch (RegistryException e) {
+            if (e.errorCode() == RegistryException.UNUSABLE_SCHEMA) {
+                unusableById.put(id, e.getMessage());
+            }
+            return null;
+        }
+    }
+
+    /**
      * Checks that a registry answers (lists subjects), with the configured retries.
      *
      * @throws RegistryException when none does
@@ -179,10 +201,14 @@ public final class RegistryClient {
     }
 
     private JsonNode send(String method, String path, String body) {
+        return send(method, path, body, config.maxRetries());
+    }
+
+    private JsonNode send(String method, String path, String body, int maxRetries) {
         List<URI> urls = config.urls();
         RegistryException last = null;
         long wait = config.retryWait().toMillis();
-        for (int attempt = 0; attempt <= config.maxRetries(); attempt++) {
+        for (int attempt = 0; attempt <= maxRetries; attempt++) {
             if (attempt > 0) {
                 sleep(wait);
                 wait = Math.min(wait * 2, config.retryMaxWait().toMillis());
@@ -221,7 +247,7 @@ public final class RegistryClient {
                 }
             }
             LOG.warn("schema registry call {} {} failed on every URL (attempt {} of {}): {}", method, path,
-                    attempt + 1, config.maxRetries() + 1, last.getMessage());
+                    attempt + 1, maxRetries + 1, last.getMessage());
         }
         throw last;
     }

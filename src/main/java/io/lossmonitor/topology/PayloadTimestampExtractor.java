@@ -3,19 +3,26 @@ package io.lossmonitor.topology;
 import io.lossmonitor.events.PayloadTimestamps;
 import io.lossmonitor.registry.RegistryClient;
 import io.lossmonitor.registry.WireFormat;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.processor.TimestampExtractor;
 
 /**
  * Event time from the payload's {@code timestamp}, not the record's: the prediction time for predictions, the
- * labelling time for labels. It reads only the leading fields (a few nanoseconds) and never calls the registry:
- * until the intake processor has fetched a schema id once, that id's records keep the record time, and the intake
- * re-stamps them with the payload time, so downstream event time is the payload's either way.
+ * labelling time for labels. It reads only the leading fields (a few nanoseconds). A schema id not seen yet is asked
+ * of the registry once, without retries (the intake processor fetches it for the same record a moment later
+ * anyway); while the registry does not answer, it is not asked again for {@link #REGISTRY_RETRY}. Before, the
+ * first records of each new schema id kept the record time, the producer's wall clock: among events of days ago
+ * (a backfill, a replay) that moved stream time to now, and every pending prediction expired.
  *
- * <p>A payload time before 2000 or more than the allowed clock skew ahead of the record's time is not used (it
- * would drag stream time and expire everything); the intake processor dead-letters such a record.
+ * <p>A record whose payload time cannot be read (its schema cannot be had now, or it is not a readable record)
+ * keeps its record time, and so does one whose payload time is out of range (before 2000, or more than the
+ * allowed clock skew ahead of the record's time: it would drag stream time and expire everything); the intake
+ * re-stamps accepted records with the payload time and dead-letters the rest, so downstream event time is the
+ * payload's either way.
  */
 public final class PayloadTimestampExtractor implements TimestampExtractor {
 
@@ -23,11 +30,21 @@ public final class PayloadTimestampExtractor implements TimestampExtractor {
     private final boolean predictions;
     private final long maxSkewMs;
     private final ConcurrentHashMap<Integer, Integer> stringsBeforeTimestamp = new ConcurrentHashMap<>();
+    private final LongSupplier clock;
+    /** Wall-clock time before which the registry is not asked again, after it did not answer. */
+    private volatile long registryRetryAtMs;
+
+    static final Duration REGISTRY_RETRY = Duration.ofSeconds(30);
 
     public PayloadTimestampExtractor(RegistryClient registry, boolean predictions, long maxSkewMs) {
+        this(registry, predictions, maxSkewMs, System::currentTimeMillis);
+    }
+
+    PayloadTimestampExtractor(RegistryClient registry, boolean predictions, long maxSkewMs, LongSupplier clock) {
         this.registry = registry;
         this.predictions = predictions;
         this.maxSkewMs = maxSkewMs;
+        this.clock = clock;
     }
 
     @Override
@@ -42,6 +59,9 @@ public final class PayloadTimestampExtractor implements TimestampExtractor {
             if (strings == null) {
                 Schema writer = registry.cachedSchemaById(id);
                 if (writer == null) {
+                    writer = fetch(id);
+                }
+                if (writer == null) {
                     return fallback;
                 }
                 strings = PayloadTimestamps.stringsBeforeTimestamp(writer, predictions);
@@ -55,5 +75,17 @@ public final class PayloadTimestampExtractor implements TimestampExtractor {
         } catch (Exception e) {
             return fallback;
         }
+    }
+
+    private Schema fetch(int id) {
+        long now = clock.getAsLong();
+        if (now < registryRetryAtMs) {
+            return null;
+        }
+        Schema schema = registry.schemaByIdOnce(id);
+        if (schema == null) {
+            registryRetryAtMs = now + REGISTRY_RETRY.toMillis();
+        }
+        return schema;
     }
 }
