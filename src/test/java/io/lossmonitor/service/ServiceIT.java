@@ -1,12 +1,10 @@
 package io.lossmonitor.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lossmonitor.cases.LossCase;
 import io.lossmonitor.fixtures.ApicurioRegistry;
 import io.lossmonitor.fixtures.EmbeddedKafka;
 import io.lossmonitor.fixtures.ServiceJar;
@@ -190,17 +188,7 @@ class ServiceIT {
             }
         }
         long labelsIn = loaded.labels();
-        await("every record accounted for on /metrics").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-                .untilAsserted(() -> {
-                    List<Sample> m = scrape(port);
-                    double p = PrometheusText.sum(m, "lossmon_predictions_total", Map.of())
-                            + PrometheusText.sum(m, "lossmon_pending_predictions", Map.of());
-                    double l = PrometheusText.sum(m, "lossmon_labels_total", Map.of())
-                            - PrometheusText.sum(m, "lossmon_labels_total", Map.of("outcome", "early"))
-                            + PrometheusText.sum(m, "lossmon_early_labels_pending", Map.of());
-                    assertThat(p).isEqualTo(predictionsIn);
-                    assertThat(l).isEqualTo(labelsIn);
-                });
+        ScrapeChecks.awaitEveryRecordAccountedFor(() -> scrape(port), predictionsIn, labelsIn);
         List<Sample> m = scrape(port);
         // Every WRONG_PARTITION dead letter is the misplaced one: the generator's producer, keying by prediction id
         // with the default partitioner, placed every other record where the intake expects it.
@@ -216,39 +204,7 @@ class ServiceIT {
         assertThat(PrometheusText.sum(m, "lossmon_build_info", Map.of())).isEqualTo(1.0);
         assertThat(m).anyMatch(s -> s.name().startsWith("kafka_stream_"));
 
-        // Counters and window gauges against the loss CLI, per model and class. The traffic spans five seconds
-        // from a minute boundary, so each key's newest window of every size holds all its events. The windows are one
-        // repartition behind the join: wait until they have caught up.
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> expectedCases = new ArrayList<>();
-        for (String line : loaded.cases().split("\n")) {
-            expectedCases.add(json.readTree(line));
-        }
-        assertThat(expectedCases).hasSizeGreaterThan(3 + 10);
-        await("windows and counters equal the loss CLI").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                .untilAsserted(() -> {
-                    List<Sample> now = scrape(port);
-                    for (JsonNode c : expectedCases) {
-                        String[] id = c.get("id").asText().replace("#vector", "").split("[@/]");
-                        double expected = LossCase.evaluate(c).doubleValue();
-                        Map<String, String> key = Map.of("model", id[0], "version", id[1],
-                                "class", id.length == 3 ? id[2] : "all");
-                        double num = PrometheusText.sum(now, "lossmon_loss_numerator_total", key)
-                                - PrometheusText.sum(now, "lossmon_loss_retracted_numerator_total", key);
-                        double den = PrometheusText.sum(now, "lossmon_loss_denominator_total", key)
-                                - PrometheusText.sum(now, "lossmon_loss_retracted_denominator_total", key);
-                        assertThat(num / den).as("counters of %s", key)
-                                .isCloseTo(expected, within(1e-12 * Math.abs(expected)));
-                        for (String window : List.of("1m", "1h", "1d")) {
-                            Map<String, String> w = new java.util.HashMap<>(key);
-                            w.put("window", window);
-                            assertThat(PrometheusText.sum(now, "lossmon_window_events", w)).as("events %s", w)
-                                    .isEqualTo(c.get("events").asDouble());
-                            assertThat(PrometheusText.sum(now, "lossmon_window_loss_mean", w)).as("gauge %s", w)
-                                    .isCloseTo(expected, within(1e-12 * Math.abs(expected)));
-                        }
-                    }
-                });
+        ScrapeChecks.awaitLossCliAgreement(() -> scrape(port), loaded.cases());
         m = scrape(port);
         // Every metric a dashboard panel or alert rule names is one the service really exports.
         String scrape = get(port, "/metrics", null).body();
@@ -265,6 +221,7 @@ class ServiceIT {
         assertThat(openMetrics.body()).contains("# EOF");
 
         // The query API.
+        ObjectMapper json = new ObjectMapper();
         JsonNode models = json.readTree(get(port, "/api/v1/models", null).body());
         assertThat(models.get("models").findValuesAsText("model")).contains("fraud", "ranker", "tagger");
         JsonNode windows = json.readTree(get(port, "/api/v1/models/ranker/windows?version=v1&size=1m&from="
