@@ -14,7 +14,7 @@ public final class InvalidEventException extends RuntimeException {
     public static final String UNDESERIALIZABLE = "UNDESERIALIZABLE";
     /** A record with no value. */
     public static final String NULL_VALUE = "NULL_VALUE";
-    /** A payload timestamp before 2000 or further ahead of the record's timestamp than the allowed clock skew. */
+    /** A payload timestamp before 2000, or further in the future than the allowed clock skew. */
     public static final String TIMESTAMP_OUT_OF_RANGE = "TIMESTAMP_OUT_OF_RANGE";
     /** An input record larger than the service accepts (see {@code TopologyConfig.maxInputBytes()}). */
     public static final String RECORD_TOO_LARGE = "RECORD_TOO_LARGE";

@@ -14,15 +14,15 @@ import org.apache.kafka.streams.processor.TimestampExtractor;
  * Event time from the payload's {@code timestamp}, not the record's: the prediction time for predictions, the
  * labelling time for labels. It reads only the leading fields (a few nanoseconds). A schema id not seen yet is asked
  * of the registry once, without retries (the intake processor fetches it for the same record a moment later
- * anyway); while the registry does not answer, it is not asked again for {@link #REGISTRY_RETRY}. Before, the
- * first records of each new schema id kept the record time, the producer's wall clock: among events of days ago
- * (a backfill, a replay) that moved stream time to now, and every pending prediction expired.
+ * anyway); while the registry does not answer, it is not asked again for {@link #REGISTRY_RETRY}.
  *
- * <p>A record whose payload time cannot be read (its schema cannot be had now, or it is not a readable record)
- * keeps its record time, and so does one whose payload time is out of range (before 2000, or more than the
- * allowed clock skew ahead of the record's time: it would drag stream time and expire everything); the intake
- * re-stamps accepted records with the payload time and dead-letters the rest, so downstream event time is the
- * payload's either way.
+ * <p>A record whose payload time cannot be read (its schema cannot be had now, or it is not a readable record), or
+ * is out of range (before 2000, or more than the allowed clock skew ahead of the record's time), keeps its
+ * partition's time, and only a partition's first record its own record time: the record time is the producer's
+ * wall clock, and one such record among events of days ago would move stream time to now and expire every pending
+ * prediction. The intake re-stamps accepted records with the payload time and dead-letters the rest (its skew check
+ * measures from the later of the extracted time and its own clock), so downstream event time is the payload's
+ * either way.
  */
 public final class PayloadTimestampExtractor implements TimestampExtractor {
 
@@ -49,7 +49,7 @@ public final class PayloadTimestampExtractor implements TimestampExtractor {
 
     @Override
     public long extract(ConsumerRecord<Object, Object> record, long partitionTime) {
-        long fallback = record.timestamp() >= 0 ? record.timestamp() : Math.max(partitionTime, 0);
+        long fallback = partitionTime >= 0 ? partitionTime : Math.max(record.timestamp(), 0);
         if (!(record.value() instanceof byte[] payload)) {
             return fallback;
         }

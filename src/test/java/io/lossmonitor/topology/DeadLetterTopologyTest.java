@@ -91,7 +91,7 @@ class DeadLetterTopologyTest {
         details.put("LOSS_MISMATCH", "does not fit a BINARY prediction of LOG_PROBABILITIES");
         cases.put("TIMESTAMP_OUT_OF_RANGE", h.serialize(prediction("m", "v1", "future", T0 + 2 * 86_400_000L,
                 Task.BINARY, OutputKind.LOGITS, 0.5)));
-        details.put("TIMESTAMP_OUT_OF_RANGE", "ahead of the record's time");
+        details.put("TIMESTAMP_OUT_OF_RANGE", "ms in the future (record time");
         cases.put("TOO_MANY_SCORES", h.serialize(prediction("m", "v1", "big", T0, Task.MULTILABEL, OutputKind.LOGITS,
                 new double[10_001])));
         details.put("TOO_MANY_SCORES", "more than the limit of 10000");

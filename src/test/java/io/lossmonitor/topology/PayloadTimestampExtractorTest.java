@@ -26,8 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Event time is the payload's, also for the first records of a schema id the service has not seen: records of
- * three weeks ago produced now (a backfill) must not move stream time to now.
+ * Event time is the payload's, also for the first records of a schema id the service has not seen, and a record
+ * whose payload time cannot be read keeps its partition's time: records of three weeks ago produced now (a backfill)
+ * must not move stream time to now.
  */
 class PayloadTimestampExtractorTest {
 
@@ -78,7 +79,17 @@ class PayloadTimestampExtractorTest {
     }
 
     @Test
-    void whileTheRegistryIsDownTheRecordTimeIsUsedAndTheRegistryAskedOnlyAfterAPause() {
+    void anUnreadableRecordKeepsItsPartitionsTime() {
+        byte[] garbage = {0x13, 0x37, 0x00, 0x42, 0x11};
+        PayloadTimestampExtractor extractor = extractor(true);
+        assertThat(extractor.extract(record(garbage), PREDICTED)).isEqualTo(PREDICTED);
+        // Only the first record of a partition, which has no time yet, keeps its own.
+        assertThat(extractor.extract(record(garbage), -1)).isEqualTo(PRODUCED);
+        assertThat(proxy.requests()).isZero();
+    }
+
+    @Test
+    void whileTheRegistryIsDownThePartitionTimeIsUsedAndTheRegistryAskedOnlyAfterAPause() {
         byte[] value = new AvroSerializer<Label>(new RegistryClient(RegistryConfig.from(Map.of(RegistryConfig.URL,
                 SharedRegistry.get().url()))), false).serialize("backfill-labels-" + UUID.randomUUID(),
                 Label.newBuilder().setPredictionId("p").setModelId("m").setTimestamp(Instant.ofEpochMilli(PREDICTED))
@@ -91,6 +102,9 @@ class PayloadTimestampExtractorTest {
         now.addAndGet(PayloadTimestampExtractor.REGISTRY_RETRY.toMillis() - 1);
         assertThat(extractor.extract(record(value), PRODUCED)).isEqualTo(PRODUCED);
         assertThat(proxy.requests()).isEqualTo(1);
+
+        // In a partition whose time the payloads set (a backfill), that time, not the producer's clock.
+        assertThat(extractor.extract(record(value), PREDICTED + 5)).isEqualTo(PREDICTED + 5);
 
         proxy.setUp(true);
         now.addAndGet(1);

@@ -49,6 +49,27 @@ class RegistryOutageTopologyTest {
         return h.count(Accounting.PREDICTIONS, Accounting.UNKNOWN_MODEL, Accounting.AWAITING_SCHEMA);
     }
 
+    /**
+     * A backfill (events of two days ago, produced now) during an outage: the record whose schema cannot be had keeps
+     * its partition's time, not the producer's clock, and is not taken for a future one when it is read later, hours
+     * after the partition's time in event time.
+     */
+    @Test
+    void aBackfillRecordSetAsideIsJudgedByTheClockNotByItsPartitionsTime() {
+        long backfill = T0 - Duration.ofDays(2).toMillis();
+        h.pipe(logits("old", backfill, 1, 2, 3), T0);
+        proxy.setUp(false);
+        long later = backfill + Duration.ofHours(3).toMillis();
+        h.pipeRawPrediction(h.serializeNewer(logits("later", later, 0.5, 0.25, 3)), T0);
+        assertThat(awaiting()).isEqualTo(1);
+        proxy.setUp(true);
+        h.driver.advanceWallClockTime(Duration.ofSeconds(2));
+        h.pipe(label("m", "old", backfill + 10, 2), T0);
+        h.pipe(label("m", "later", later + 10, 2), T0);
+        assertThat(h.deadLetters()).isEmpty();
+        assertThat(h.scored()).extracting(ScoredEvent::getPredictionId).containsExactly("old", "later");
+    }
+
     @Test
     void unknownSchemasWaitForTheRegistryWhileKnownOnesFlow() {
         // Before the outage the application learns the current Prediction and Label schemas.

@@ -185,12 +185,14 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
         }
         long payloadTime = timestamp(event);
         String model = modelId(event);
-        // The extractor already used the payload time unless it was out of range; record.timestamp() is then the
-        // record's own time, which is what the range is relative to.
-        if (payloadTime < PayloadTimestamps.MIN_VALID_MS || payloadTime > record.timestamp() + maxSkewMs) {
+        // The extractor used the payload time unless it could not read it or found it out of range; record.timestamp()
+        // is then the partition's time, which in a backfill lies days back: the future begins at the later of it and
+        // this service's clock.
+        long latest = Math.max(record.timestamp(), context.currentSystemTimeMs());
+        if (payloadTime < PayloadTimestamps.MIN_VALID_MS || payloadTime > latest + maxSkewMs) {
             deadLetter(record, source, InvalidEventException.TIMESTAMP_OUT_OF_RANGE, "event timestamp " + payloadTime
-                    + " is before 2000 or more than " + maxSkewMs + " ms ahead of the record's time " + record.timestamp(),
-                    model);
+                    + " is before 2000 or more than " + maxSkewMs + " ms in the future (record time "
+                    + record.timestamp() + ", clock " + context.currentSystemTimeMs() + ")", model);
             return true;
         }
         try {
