@@ -113,6 +113,23 @@ public final class RegistryClient {
      *     schema, so a topic full of such records costs one registry call, not one per record.
      */
     public Schema schemaById(int id) {
+        return schemaById(id, config.maxRetries());
+    }
+
+    /**
+     * The schema with global id {@code id} if one round over the registry's URLs gives it, without the retries and
+     * their waits; null when it cannot be had so (unreachable, unknown id, not usable Avro). For a caller that must
+     * not wait long and has a way on without it.
+     */
+    public Schema schemaByIdOnce(int id) {
+        try {
+            return schemaById(id, 0);
+        } catch (RegistryException e) {
+            return null;
+        }
+    }
+
+    private Schema schemaById(int id, int maxRetries) {
         Schema known = schemasById.get(id);
         if (known != null) {
             return known;
@@ -123,7 +140,7 @@ public final class RegistryClient {
         }
         Schema schema;
         try {
-            schema = resolve("schema id " + id, send("GET", "/schemas/ids/" + id, null));
+            schema = resolve("schema id " + id, send("GET", "/schemas/ids/" + id, null, maxRetries));
         } catch (RegistryException e) {
             if (e.errorCode() == RegistryException.UNUSABLE_SCHEMA) {
                 unusableById.put(id, e.getMessage());
@@ -132,28 +149,6 @@ public final class RegistryClient {
         }
         schemasById.put(id, schema);
         return schema;
-    }
-
-    /**
-     * The schema with global id {@code id} if one round over the registry's URLs gives it, without the retries and
-     * their waits; null when it cannot be had so (unreachable, unknown id, not usable Avro). For a caller that must
-     * not wait long and has a way on without it.
-     */
-    public Schema schemaByIdOnce(int id) {
-        Schema known = schemasById.get(id);
-        if (known != null || unusableById.get(id) != null) {
-            return known;
-        }
-        try {
-            Schema schema = resolve("schema id " + id, send("GET", "/schemas/ids/" + id, null, 0));
-            schemasById.put(id, schema);
-            return schema;
-        } catch (RegistryException e) {
-            if (e.errorCode() == RegistryException.UNUSABLE_SCHEMA) {
-                unusableById.put(id, e.getMessage());
-            }
-            return null;
-        }
     }
 
     /**

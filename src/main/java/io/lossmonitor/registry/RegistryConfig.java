@@ -170,6 +170,10 @@ public record RegistryConfig(
         String pool = string(configs, BEARER_IDENTITY_POOL, null);
         Duration threshold = Duration.ofSeconds(nonNegative(configs, BEARER_REFRESH_THRESHOLD, 300));
         if (source == null) {
+            if (cluster != null || pool != null) {
+                throw new IllegalArgumentException(BEARER_LOGICAL_CLUSTER + " and " + BEARER_IDENTITY_POOL
+                        + " go with bearer tokens: set " + BEARER_SOURCE);
+            }
             return null;
         }
         switch (source) {

@@ -9,7 +9,6 @@ import io.lossmonitor.fixtures.OidcProvider;
 import io.lossmonitor.schema.Label;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -17,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The registry client with bearer tokens, against the real registry behind a proxy that accepts only the tokens an
@@ -126,34 +127,25 @@ class RegistryBearerAuthTest {
         assertThat(proxy.requests()).isZero();
     }
 
-    @Test
-    void aTokenIsRenewedBeforeItExpires() throws Exception {
-        try (OidcProvider shortLived = new OidcProvider(CLIENT, SECRET, 600)) {
+    /**
+     * A token valid for {@code lifetime} seconds is renewed {@code threshold} seconds before it expires, but never
+     * before half its lifetime: 600 s less 120 s; 60 s less the 300 s threshold capped at 30 s.
+     */
+    @ParameterizedTest(name = "valid {0} s, threshold {1} s: renewed after {2} s")
+    @CsvSource({"600, 120, 480", "60, 300, 30"})
+    void aTokenIsRenewedAheadOfItsExpiry(long lifetime, int threshold, long renewedAfter) throws Exception {
+        try (OidcProvider provider = new OidcProvider(CLIENT, SECRET, lifetime)) {
             AtomicLong now = new AtomicLong(1_000_000);
-            RegistryCredentials credentials = credentials(shortLived, 120, now);
+            RegistryCredentials credentials = credentials(provider, threshold, now);
             String first = credentials.authorization();
-            // Valid for 600 s, renewed 120 s before: the same token until 480 s after it was asked for.
-            now.addAndGet(Duration.ofSeconds(479).toMillis());
+            now.addAndGet(renewedAfter * 1000 - 1);
             assertThat(credentials.authorization()).isEqualTo(first);
-            assertThat(shortLived.requests()).isEqualTo(1);
-            now.addAndGet(Duration.ofSeconds(1).toMillis());
+            assertThat(provider.requests()).isEqualTo(1);
+            now.addAndGet(1);
             String second = credentials.authorization();
             assertThat(second).isNotEqualTo(first);
-            assertThat(shortLived.accepts(second)).isTrue();
-            assertThat(shortLived.requests()).isEqualTo(2);
-        }
-    }
-
-    @Test
-    void aThresholdLongerThanTheTokensLifeRenewsAtHalfOfIt() throws Exception {
-        try (OidcProvider shortLived = new OidcProvider(CLIENT, SECRET, 60)) {
-            AtomicLong now = new AtomicLong(0);
-            RegistryCredentials credentials = credentials(shortLived, 300, now);
-            String first = credentials.authorization();
-            now.set(29_999);
-            assertThat(credentials.authorization()).isEqualTo(first);
-            now.set(30_000);
-            assertThat(credentials.authorization()).isNotEqualTo(first);
+            assertThat(provider.accepts(second)).isTrue();
+            assertThat(provider.requests()).isEqualTo(2);
         }
     }
 

@@ -88,6 +88,10 @@ class RegistryConfigTest {
         assertThatThrownBy(() -> RegistryConfig.from(Map.of(RegistryConfig.URL, "https://u:p@a",
                 RegistryConfig.BEARER_SOURCE, "STATIC_TOKEN", RegistryConfig.BEARER_TOKEN, "t")))
                 .hasMessageContaining("are both set: the registry takes one kind");
+        assertThatThrownBy(() -> RegistryConfig.from(Map.of(RegistryConfig.URL, "https://a",
+                RegistryConfig.BEARER_LOGICAL_CLUSTER, "lsrc-1")))
+                .hasMessage("bearer.auth.logical.cluster and bearer.auth.identity.pool.id go with bearer tokens: set"
+                        + " bearer.auth.credentials.source");
     }
 
     @Test
