@@ -17,7 +17,6 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -86,76 +85,59 @@ public final class LossTopology {
                 .process(() -> new LabelIntakeProcessor(serdes.labels(), serdes.modelSpecs(), config),
                         Named.as(Names.DECODE_LABELS), Names.INTAKE_ACCOUNTING_STORE, Names.AWAITING_SCHEMA_STORE);
 
-        var intake = predictions.merge(labels, Named.as(Names.MERGE_INTAKE))
-                .split(Named.as(Names.INTAKE_BRANCHES))
-                .branch((key, value) -> value instanceof Intake.DeadLetter, Branched.as(Names.DEAD_LETTERS))
-                .defaultBranch(Branched.as(Names.ACCEPTED));
-        intake.get(Names.INTAKE_BRANCHES + Names.DEAD_LETTERS)
+        // Each intake processor forwards accepted records to MERGE_INTAKE and dead letters to MERGE_DEAD_LETTERS, by
+        // name, and the join forwards each kind of output to its own mapping node: every node a record passes costs
+        // it time, and branch nodes would add two per record and fork.
+        predictions.merge(labels, Named.as(Names.MERGE_DEAD_LETTERS))
                 .map((key, value) -> KeyValue.pair(((Intake.DeadLetter) value).key(), ((Intake.DeadLetter) value).value()),
                         Named.as(Names.TO_DEAD_LETTER))
                 .to(config.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(Names.INTAKE_DEAD_LETTERS_SINK));
+        KStream<String, JoinInput> routed = predictions.merge(labels, Named.as(Names.MERGE_INTAKE))
+                .process(() -> new IntakeRouter(config.inputRouting().mode()), Named.as(Names.ROUTE_INTAKE));
 
         addJoinStores(builder);
-        var joined = joinInput(intake.get(Names.INTAKE_BRANCHES + Names.ACCEPTED), config)
+        KStream<String, JoinOutput> joined = joinInput(routed, config)
                 .process(() -> new LabelJoinProcessor(config, serdes.modelSpecs()), Named.as(Names.LABEL_JOIN),
-                        Names.PREDICTIONS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE, Names.JOIN_ACCOUNTING_STORE)
-                .split(Named.as(Names.JOIN_OUTPUT_BRANCHES))
-                .branch((key, value) -> value instanceof JoinOutput.Scored, Branched.as(Names.SCORED))
-                .branch((key, value) -> value instanceof JoinOutput.Observed, Branched.as(Names.OBSERVED))
-                .branch((key, value) -> value instanceof JoinOutput.Late, Branched.as(Names.LATE))
-                .defaultBranch(Branched.as(Names.REJECTED));
+                        Names.PREDICTIONS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE, Names.JOIN_ACCOUNTING_STORE);
 
-        KStream<String, Score> scores = joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.SCORED)
-                .mapValues(value -> ((JoinOutput.Scored) value).score(), Named.as(Names.TO_SCORE));
+        KStream<String, Score> scores = joined.mapValues(value -> ((JoinOutput.Scored) value).score(),
+                Named.as(Names.TO_SCORE));
         scores.to(config.scoredEventsTopic(), Produced.with(Serdes.String(), serdes.scoredEvents())
                         .withName(Names.SCORED_EVENTS_SINK));
-        joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.LATE)
-                .map((key, value) -> KeyValue.pair(((JoinOutput.Late) value).label().rawKey(),
+        joined.map((key, value) -> KeyValue.pair(((JoinOutput.Late) value).label().rawKey(),
                         ((JoinOutput.Late) value).label().rawValue()), Named.as(Names.TO_LATE_LABELS))
                 .to(config.lateLabelsTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(Names.LATE_LABELS_SINK));
-        joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.REJECTED)
-                .map((key, value) -> KeyValue.pair(((JoinOutput.Rejected) value).label().rawKey(),
+        joined.map((key, value) -> KeyValue.pair(((JoinOutput.Rejected) value).label().rawKey(),
                         ((JoinOutput.Rejected) value).label().rawValue()), Named.as(Names.TO_JOIN_DEAD_LETTERS))
                 .to(config.deadLetterTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(Names.JOIN_DEAD_LETTERS_SINK));
 
         WindowTopology.addLossWindows(builder, scores, config, serdes);
-        WindowTopology.addPredictionWindows(builder, joined.get(Names.JOIN_OUTPUT_BRANCHES + Names.OBSERVED)
-                .mapValues(value -> ((JoinOutput.Observed) value).signals(), Named.as(Names.TO_SIGNALS)), config);
+        WindowTopology.addPredictionWindows(builder, joined.mapValues(value -> ((JoinOutput.Observed) value).signals(),
+                Named.as(Names.TO_SIGNALS)), config);
     }
 
     /**
-     * The accepted records on their way to the join task of their key ({@link InputRouting}). Records already in
-     * their prediction id's partition are joined where they are: the repartition would cost each a second produce and
-     * consume (and, exactly-once, a second transactional hop) for nothing.
+     * The accepted records on their way to the join task of their key ({@link InputRouting}, {@link IntakeRouter}).
+     * Records already in their prediction id's partition are joined where they are: the repartition would cost each
+     * a second produce and consume (and, exactly-once, a second transactional hop) for nothing.
      */
-    private static KStream<String, JoinInput> joinInput(KStream<String, Intake> accepted, TopologyConfig config) {
+    private static KStream<String, JoinInput> joinInput(KStream<String, JoinInput> routed, TopologyConfig config) {
         Repartitioned<String, JoinInput> byId = Repartitioned.<String, JoinInput>as(Names.JOIN_INPUT)
                 .withKeySerde(Serdes.String()).withValueSerde(JoinCodecs.joinInput());
         InputRouting routing = config.inputRouting();
         return switch (routing.mode()) {
-            case KEYED -> accepted.mapValues(LossTopology::input, Named.as(Names.TO_JOIN_INPUT));
-            case REPARTITION -> accepted.mapValues(LossTopology::input, Named.as(Names.TO_JOIN_INPUT))
+            case KEYED -> routed;
+            // TO_JOIN_INPUT changes nothing: it names the repartition's first node, which the router addresses.
+            case REPARTITION -> routed.mapValues(value -> value, Named.as(Names.TO_JOIN_INPUT))
                     .repartition(config.partitions() > 0 ? byId.withNumberOfPartitions(config.partitions()) : byId);
-            case LOCAL_FIRST -> {
-                var routes = accepted.split(Named.as(Names.ROUTES))
-                        .branch((key, value) -> ((Intake.Accepted) value).home(), Branched.as(Names.HOME))
-                        .defaultBranch(Branched.as(Names.AWAY));
-                KStream<String, JoinInput> away = routes.get(Names.ROUTES + Names.AWAY)
-                        .mapValues(LossTopology::input, Named.as(Names.TO_JOIN_INPUT))
-                        .repartition(byId.withNumberOfPartitions(routing.partitions())
-                                .withStreamPartitioner(byPredictionId()));
-                yield routes.get(Names.ROUTES + Names.HOME)
-                        .mapValues(LossTopology::input, Named.as(Names.TO_HOME_JOIN_INPUT))
-                        .merge(away, Named.as(Names.MERGE_JOIN_INPUT));
-            }
+            case LOCAL_FIRST -> routed.merge(routed.mapValues(value -> value, Named.as(Names.TO_JOIN_INPUT))
+                            .repartition(byId.withNumberOfPartitions(routing.partitions())
+                                    .withStreamPartitioner(byPredictionId())),
+                    Named.as(Names.MERGE_JOIN_INPUT));
         };
-    }
-
-    private static JoinInput input(Intake accepted) {
-        return ((Intake.Accepted) accepted).input();
     }
 
     /**

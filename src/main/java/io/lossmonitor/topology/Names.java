@@ -24,27 +24,19 @@ public final class Names {
     // Processors.
     public static final String DECODE_PREDICTIONS = "decode-predictions";
     public static final String DECODE_LABELS = "decode-labels";
+    /** The intake's accepted records, from both decoders. */
     public static final String MERGE_INTAKE = "merge-intake";
-    public static final String INTAKE_BRANCHES = "intake-";
-    public static final String ACCEPTED = "accepted";
-    public static final String DEAD_LETTERS = "dead-letters";
+    /** The intake's dead letters, from both decoders. */
+    public static final String MERGE_DEAD_LETTERS = "merge-dead-letters";
+    /** Sends each accepted record to its join task: joined where it is, or across the join-input repartition. */
+    public static final String ROUTE_INTAKE = "route-intake";
     public static final String TO_JOIN_INPUT = "to-join-input";
-    /** LOCAL_FIRST routing: accepted records split into those already in their join partition and the others. */
-    public static final String ROUTES = "route-";
-    public static final String HOME = "home";
-    public static final String AWAY = "away";
-    public static final String TO_HOME_JOIN_INPUT = "to-home-join-input";
     public static final String MERGE_JOIN_INPUT = "merge-join-input";
     public static final String TO_DEAD_LETTER = "to-dead-letter";
     /** The one repartition topic: predictions and labels by (model, prediction id), so they are co-partitioned. */
     public static final String JOIN_INPUT = "join-input";
     public static final String LABEL_JOIN = "label-join";
-    public static final String JOIN_OUTPUT_BRANCHES = "join-";
-    public static final String SCORED = "scored";
-    public static final String LATE = "late";
-    public static final String REJECTED = "rejected";
     public static final String TO_SCORE = "to-score";
-    public static final String OBSERVED = "observed";
     public static final String TO_SIGNALS = "to-signals";
     /** Pre-aggregates a join task's label-free signals per (model, version) and granule; flushes on the wall clock. */
     public static final String PREDICTION_WINDOW_PARTIALS = "prediction-window-partials";

@@ -32,8 +32,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes and validates one raw input record. A valid one goes on keyed by (model, prediction id) with its payload
- * timestamp as the record time; anything else becomes a dead letter carrying the original key and value, with the
- * reason, the model if known, and the source topic, partition and offset in headers. Every record is counted.
+ * timestamp as the record time, to {@value Names#MERGE_INTAKE}; anything else becomes a dead letter carrying the
+ * original key and value, with the reason, the model if known, and the source topic, partition and offset in headers,
+ * to {@value Names#MERGE_DEAD_LETTERS}. (Each kind to its own child, by name: a branch node after the intake would
+ * cost every record one more processor node, and each node is a measurable part of a record's cost.) Every record
+ * is counted.
  *
  * <p>A registry that cannot be reached is not the record's fault, and must not hold up records whose schema is
  * already known. A record whose schema cannot be fetched is therefore set aside whole in the changelogged
@@ -124,7 +127,7 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
                 DeadLetters.headers(InvalidEventException.RECORD_TOO_LARGE, "record is " + size + " bytes, more than the"
                         + " limit of " + maxInputBytes + " (16 bytes per score of max-scores plus 32 KiB); its key and"
                         + " value are left out of this dead letter and stay at the source offset", null,
-                        source.topic(), source.partition(), source.offset())));
+                        source.topic(), source.partition(), source.offset())), Names.MERGE_DEAD_LETTERS);
         return true;
     }
 
@@ -218,7 +221,8 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
             return true;
         }
         context.forward(new Record<>(JoinKeys.of(model, predictionId),
-                (Intake) new Intake.Accepted(input(event, record, source), home), payloadTime, record.headers()));
+                (Intake) new Intake.Accepted(input(event, record, source), home), payloadTime, record.headers()),
+                Names.MERGE_INTAKE);
         return true;
     }
 
@@ -253,7 +257,8 @@ abstract class IntakeProcessor<T> implements Processor<byte[], byte[], String, I
         accounting.increment(stream, model == null ? Accounting.UNKNOWN_MODEL : model, Accounting.INVALID);
         context.forward(new Record<>("", (Intake) new Intake.DeadLetter(record.key(), record.value()),
                 Math.max(0, record.timestamp()),
-                DeadLetters.headers(reason, message, model, source.topic(), source.partition(), source.offset())));
+                DeadLetters.headers(reason, message, model, source.topic(), source.partition(), source.offset())),
+                Names.MERGE_DEAD_LETTERS);
     }
 
     abstract long timestamp(T event);

@@ -62,6 +62,10 @@ import org.apache.kafka.streams.state.ValueAndTimestamp;
  * would each add a score), keeps both sides for the whole window whether matched or not, and cannot retract. Here
  * each key holds one prediction and at most one applied label, and expiry is driven by a time-ordered index, so a
  * sweep costs what expires rather than what is stored. Every record is counted in {@link Accounting}.
+ *
+ * <p>Each kind of output goes to its own child node by name ({@link Names#TO_SCORE}, {@link Names#TO_SIGNALS},
+ * {@link Names#TO_LATE_LABELS}, {@link Names#TO_JOIN_DEAD_LETTERS}) rather than through a branch node: a record's
+ * cost in Kafka Streams grows with every node it passes.
  */
 public final class LabelJoinProcessor implements Processor<String, JoinInput, String, JoinOutput> {
 
@@ -145,7 +149,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             delay = config.maxLabelDelay().toMillis();
         }
         context.forward(new Record<>(p.predictionId(), (JoinOutput) new JoinOutput.Observed(Scorer.observe(p)),
-                p.timestampMs()));
+                p.timestampMs()), Names.TO_SIGNALS);
         StoredPrediction stored = new StoredPrediction(p, p.timestampMs() + delay, null, null);
         EarlyLabel waiting = earlyHeld > 0 ? early.get(key) : null;
         if (waiting != null) {
@@ -332,7 +336,8 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     }
 
     private void emit(Score score) {
-        context.forward(new Record<>(score.predictionId(), (JoinOutput) new Scored(score), score.predictionTime()));
+        context.forward(new Record<>(score.predictionId(), (JoinOutput) new Scored(score), score.predictionTime()),
+                Names.TO_SCORE);
     }
 
     private void late(String key, LabelInput label, String reason) {
@@ -345,7 +350,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         };
         context.forward(new Record<>(label.label().predictionId(), (JoinOutput) new Late(label, reason),
                 Math.max(0, label.label().timestampMs()), DeadLetters.headers(reason, message, label.label().modelId(),
-                label.sourceTopic(), label.sourcePartition(), label.sourceOffset())));
+                label.sourceTopic(), label.sourcePartition(), label.sourceOffset())), Names.TO_LATE_LABELS);
     }
 
     private void reject(String key, LabelInput label, InvalidEventException e) {
@@ -353,6 +358,6 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         context.forward(new Record<>(label.label().predictionId(),
                 (JoinOutput) new Rejected(label, e.reason(), e.getMessage()), Math.max(0, label.label().timestampMs()),
                 DeadLetters.headers(e.reason(), e.getMessage(), label.label().modelId(), label.sourceTopic(),
-                        label.sourcePartition(), label.sourceOffset())));
+                        label.sourcePartition(), label.sourceOffset())), Names.TO_JOIN_DEAD_LETTERS);
     }
 }
