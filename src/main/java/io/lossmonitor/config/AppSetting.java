@@ -27,6 +27,7 @@ public enum AppSetting {
     MAX_SCORES("max-scores", "10000", "Largest score or target vector accepted; also bounds an input record's size"
             + " (16 bytes per score plus 32 KiB), so that every record derived from it fits Kafka's default 1 MB limit."),
     MAX_PENDING_PREDICTIONS("max-pending-predictions", "1000000", "Pending predictions one join task holds (0: no limit); beyond it the oldest is expired early and counted as evicted."),
+    JOIN_RECENT_PREDICTIONS_MB("join.recent-predictions-mb", "8", "Heap per join task, in MB, for the pending predictions it stored most recently: a label that comes while its prediction is still held is joined without a RocksDB read (0: none)."),
     PARTITIONS("partitions", "0", "Partitions of the join-input repartition topic (0: as many as the inputs). A value other than the inputs' common partition count sends every input record through it."),
     INPUTS_KEYED_BY_PREDICTION_ID("inputs-keyed-by-prediction-id", "false", "true: producers promise to key predictions and labels by prediction id (default partitioner, same partition count); a record elsewhere is dead-lettered (WRONG_PARTITION). false: records already in their prediction id's partition are joined where they are, the others repartitioned."),
     WINDOWS("windows", "1m,1h,1d", "Window sizes, comma-separated."),

@@ -274,10 +274,14 @@ public final class ServiceConfig {
         check(problems, AppSetting.WINDOWS, this::windows);
         for (AppSetting s : List.of(AppSetting.HTTP_PORT, AppSetting.REPLICATION_FACTOR, AppSetting.STANDBY_REPLICAS,
                 AppSetting.MAX_SCORES, AppSetting.PARTITIONS, AppSetting.METRICS_MAX_CLASSES, AppSetting.QUERY_MAX_WINDOWS,
-                AppSetting.ROCKSDB_MEMORY_MB, AppSetting.MAX_PENDING_PREDICTIONS)) {
+                AppSetting.ROCKSDB_MEMORY_MB, AppSetting.MAX_PENDING_PREDICTIONS, AppSetting.JOIN_RECENT_PREDICTIONS_MB)) {
             check(problems, s, () -> integer(s));
         }
         check(problems, AppSetting.INPUTS_KEYED_BY_PREDICTION_ID, () -> bool(AppSetting.INPUTS_KEYED_BY_PREDICTION_ID));
+        if (problems.isEmpty() && integer(AppSetting.JOIN_RECENT_PREDICTIONS_MB) < 0) {
+            problems.add(AppSetting.JOIN_RECENT_PREDICTIONS_MB.key() + " must be >= 0 (0: none), got "
+                    + get(AppSetting.JOIN_RECENT_PREDICTIONS_MB));
+        }
         if (problems.isEmpty() && (integer(AppSetting.HTTP_PORT) < 0 || integer(AppSetting.HTTP_PORT) > 65535)) {
             problems.add(AppSetting.HTTP_PORT.key() + " must be a port number 0..65535, got " + get(AppSetting.HTTP_PORT));
         }

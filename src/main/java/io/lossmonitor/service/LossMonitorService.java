@@ -121,7 +121,8 @@ public final class LossMonitorService implements AutoCloseable {
                 c.duration(AppSetting.PUNCTUATE_INTERVAL), c.integer(AppSetting.MAX_SCORES), c.integer(AppSetting.PARTITIONS),
                 c.modelSpecs(), c.windows(), c.duration(AppSetting.PREDICTION_WINDOW_GRACE),
                 c.get(AppSetting.LOSS_WINDOWS_TOPIC), c.integer(AppSetting.MAX_PENDING_PREDICTIONS),
-                c.duration(AppSetting.WINDOW_FLUSH_INTERVAL), InputRouting.repartition());
+                c.duration(AppSetting.WINDOW_FLUSH_INTERVAL), InputRouting.repartition(),
+                (long) c.integer(AppSetting.JOIN_RECENT_PREDICTIONS_MB) << 20);
     }
 
     /**

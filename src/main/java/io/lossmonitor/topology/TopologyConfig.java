@@ -27,6 +27,8 @@ import java.util.Map;
  *                           most a window update lags its score, and what bounds the window repartition's traffic
  * @param inputRouting       how accepted inputs reach their join task ({@link InputRouting}: through the join-input
  *                           repartition, or where they are when producers key them by prediction id)
+ * @param recentPredictionsBytes heap per join task for the pending predictions it stored most recently, so that a label
+ *                           coming soon after its prediction is joined without reading it from RocksDB (0: none)
  */
 public record TopologyConfig(
         String predictionsTopic,
@@ -47,7 +49,8 @@ public record TopologyConfig(
         String lossWindowsTopic,
         long maxPending,
         Duration windowFlushInterval,
-        InputRouting inputRouting) {
+        InputRouting inputRouting,
+        long recentPredictionsBytes) {
 
     public static final String PREDICTIONS = "predictions";
     public static final String LABELS = "labels";
@@ -58,6 +61,8 @@ public record TopologyConfig(
     public static final String LOSS_WINDOWS = "loss-windows";
     /** Per join task: at ~200 bytes of state each, about 200 MB of pending predictions per task. */
     public static final long DEFAULT_MAX_PENDING = 1_000_000;
+    /** 8 MB per join task: about 8,000 pending predictions of 100 scores, 40,000 of 10. */
+    public static final long DEFAULT_RECENT_PREDICTIONS_BYTES = 8L << 20;
     public static final java.util.List<Duration> DEFAULT_WINDOWS =
             java.util.List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1));
 
@@ -67,6 +72,9 @@ public record TopologyConfig(
         if (windowSizes.isEmpty() || windowSizes.stream().anyMatch(d -> d.isNegative() || d.isZero())
                 || windowSizes.stream().distinct().count() != windowSizes.size()) {
             throw new IllegalArgumentException("window sizes must be distinct positive durations, got " + windowSizes);
+        }
+        if (recentPredictionsBytes < 0) {
+            throw new IllegalArgumentException("recentPredictionsBytes must be >= 0 (0: none), got " + recentPredictionsBytes);
         }
         if (maxPending < 0) {
             throw new IllegalArgumentException("maxPending must be >= 0 (0: no limit), got " + maxPending);
@@ -137,52 +145,59 @@ public record TopologyConfig(
         return new TopologyConfig(PREDICTIONS, LABELS, MODELS, SCORED_EVENTS, LATE_LABELS, DEAD_LETTERS,
                 Duration.ofDays(7), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(10), 10_000, 0, Map.of(),
                 DEFAULT_WINDOWS, Duration.ofHours(1), LOSS_WINDOWS, DEFAULT_MAX_PENDING, Duration.ofSeconds(1),
-                InputRouting.repartition());
+                InputRouting.repartition(), DEFAULT_RECENT_PREDICTIONS_BYTES);
     }
 
     public TopologyConfig withMaxLabelDelay(Duration delay) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting);
+                deadLetterTopic, delay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting, recentPredictionsBytes);
     }
 
     public TopologyConfig withEarlyLabelTtl(Duration ttl) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting);
+                deadLetterTopic, maxLabelDelay, ttl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting, recentPredictionsBytes);
     }
 
     public TopologyConfig withModelSpecs(Map<String, ModelSpec> specs) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
-                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting);
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, specs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting, recentPredictionsBytes);
     }
 
     public TopologyConfig withTopics(String predictions, String labels, String models, String scoredEvents,
                                      String lateLabels, String deadLetters, String lossWindows) {
         return new TopologyConfig(predictions, labels, models, scoredEvents, lateLabels, deadLetters, maxLabelDelay,
                 earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions, modelSpecs, windowSizes,
-                predictionGrace, lossWindows, maxPending, windowFlushInterval, inputRouting);
+                predictionGrace, lossWindows, maxPending, windowFlushInterval, inputRouting, recentPredictionsBytes);
     }
 
     public TopologyConfig withWindowSizes(java.util.List<Duration> sizes) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting);
+                modelSpecs, sizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting, recentPredictionsBytes);
     }
 
     public TopologyConfig withWindowFlushInterval(Duration interval) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, interval, inputRouting);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, interval, inputRouting, recentPredictionsBytes);
     }
 
     public TopologyConfig withMaxPending(long limit) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit, windowFlushInterval, inputRouting);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, limit, windowFlushInterval, inputRouting, recentPredictionsBytes);
+    }
+
+    public TopologyConfig withRecentPredictionsBytes(long bytes) {
+        return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
+                deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, inputRouting,
+                bytes);
     }
 
     public TopologyConfig withInputRouting(InputRouting routing) {
         return new TopologyConfig(predictionsTopic, labelsTopic, modelsTopic, scoredEventsTopic, lateLabelsTopic,
                 deadLetterTopic, maxLabelDelay, earlyLabelTtl, maxClockSkew, punctuateInterval, maxScores, partitions,
-                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, routing);
+                modelSpecs, windowSizes, predictionGrace, lossWindowsTopic, maxPending, windowFlushInterval, routing, recentPredictionsBytes);
     }
 }

@@ -102,7 +102,7 @@ class FuzzIT {
                 config.scoredEventsTopic(), config.lateLabelsTopic(), config.deadLetterTopic(), config.maxLabelDelay(),
                 config.earlyLabelTtl(), config.maxClockSkew(), config.punctuateInterval(), 64, 0, config.modelSpecs(),
                 config.windowSizes(), config.predictionGrace(), config.lossWindowsTopic(), config.maxPending(),
-                config.windowFlushInterval(), config.inputRouting());
+                config.windowFlushInterval(), config.inputRouting(), config.recentPredictionsBytes());
         KAFKA.createTopics(2, config.predictionsTopic(), config.labelsTopic());
         KAFKA.createTopics(1, config.modelsTopic(), config.scoredEventsTopic(), config.lateLabelsTopic(),
                 config.deadLetterTopic(), config.lossWindowsTopic());

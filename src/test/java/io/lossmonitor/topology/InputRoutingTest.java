@@ -39,7 +39,7 @@ class InputRoutingTest {
                 defaults.maxLabelDelay(), defaults.earlyLabelTtl(), defaults.maxClockSkew(), defaults.punctuateInterval(),
                 defaults.maxScores(), 6, defaults.modelSpecs(), defaults.windowSizes(), defaults.predictionGrace(),
                 defaults.lossWindowsTopic(), defaults.maxPending(), defaults.windowFlushInterval(),
-                InputRouting.repartition());
+                InputRouting.repartition(), defaults.recentPredictionsBytes());
         assertThat(six.withInputRouting(InputRouting.localFirst(6)).inputRouting()).isEqualTo(InputRouting.localFirst(6));
         assertThat(six.withInputRouting(InputRouting.keyed(4)).inputRouting()).isEqualTo(InputRouting.keyed(4));
         assertThatThrownBy(() -> six.withInputRouting(InputRouting.localFirst(4)))

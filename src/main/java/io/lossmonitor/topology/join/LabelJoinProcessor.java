@@ -86,6 +86,8 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
      * look for one: a store read saved per prediction.
      */
     private long earlyHeld;
+    /** The pending predictions stored most recently, which most labels look up; new at every {@link #init}. */
+    private RecentPredictions recent;
 
     public LabelJoinProcessor(TopologyConfig config, AvroDeserializer<ModelSpec> specs) {
         this.config = config;
@@ -102,6 +104,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         this.accounting = new Accounting(context.getStateStore(Names.JOIN_ACCOUNTING_STORE));
         this.pending = config.maxPending() > 0 ? accounting.total(Accounting.PREDICTIONS, Accounting.PENDING) : 0;
         this.earlyHeld = 0;
+        this.recent = new RecentPredictions(config.recentPredictionsBytes());
         try (KeyValueIterator<String, EarlyLabel> it = early.all()) {
             while (it.hasNext()) {
                 it.next();
@@ -169,6 +172,9 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             evictOldestPending();
         }
         predictions.put(key, stored);
+        if (stored.pending()) {
+            recent.put(key, stored);
+        }
         expiry.put(ExpiryIndex.key(stored.deadlineMs(), ExpiryIndex.PREDICTION, key), new byte[0]);
         if (stored.pending()) {
             pending(p.modelId(), 1);
@@ -177,6 +183,10 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
 
     /** The stored prediction of {@code key}, with the ids its stored form leaves to the key. */
     private StoredPrediction stored(String key) {
+        StoredPrediction held = recent.get(key);
+        if (held != null) {
+            return held;
+        }
         StoredPrediction stored = predictions.get(key);
         return stored == null ? null : stored.withIds(key);
     }
@@ -246,6 +256,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         if (stored.pending()) {
             StoredPrediction after = applyFirst(key, stored, input);
             if (!after.pending()) {
+                recent.remove(key);
                 predictions.put(key, after);
                 pending(label.modelId(), -1);
             }
@@ -269,6 +280,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         }
         emit(stored.score().asRetraction());
         emit(corrected);
+        recent.remove(key);
         predictions.put(key, new StoredPrediction(stored.prediction(), stored.deadlineMs(), label, corrected));
         accounting.increment(Accounting.LABELS, label.modelId(), Accounting.CORRECTED);
     }
@@ -327,6 +339,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
 
     /** Removes a prediction at its deadline; an unlabelled one counts as expired. Its index entry goes in the sweep. */
     private void evict(String key, StoredPrediction stored) {
+        recent.remove(key);
         predictions.delete(key);
         if (stored.pending()) {
             String model = stored.prediction().modelId();
