@@ -119,6 +119,7 @@ final class ServiceTopics {
         Map<String, Integer> expected = new TreeMap<>();
         expected.put(changelog(applicationId, Names.PREDICTIONS_STORE), join);
         expected.put(changelog(applicationId, Names.EARLY_LABELS_STORE), join);
+        expected.put(changelog(applicationId, Names.APPLIED_LABELS_STORE), join);
         expected.put(changelog(applicationId, Names.AWAITING_SCHEMA_STORE), inputPartitions);
         expected.put(repartition(applicationId, Names.JOIN_INPUT), join);
         List<String> problems = new ArrayList<>();
@@ -221,7 +222,8 @@ final class ServiceTopics {
      */
     static List<String> internalTopics(String applicationId) {
         return List.of(changelog(applicationId, Names.PREDICTIONS_STORE), changelog(applicationId, Names.EARLY_LABELS_STORE),
-                changelog(applicationId, Names.AWAITING_SCHEMA_STORE), repartition(applicationId, Names.JOIN_INPUT));
+                changelog(applicationId, Names.APPLIED_LABELS_STORE), changelog(applicationId, Names.AWAITING_SCHEMA_STORE),
+                repartition(applicationId, Names.JOIN_INPUT));
     }
 
     private static String changelog(String applicationId, String store) {

@@ -99,7 +99,8 @@ public final class LossTopology {
         addJoinStores(builder);
         KStream<String, JoinOutput> joined = joinInput(routed, config)
                 .process(() -> new LabelJoinProcessor(config, serdes.modelSpecs()), Named.as(Names.LABEL_JOIN),
-                        Names.PREDICTIONS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE, Names.JOIN_ACCOUNTING_STORE);
+                        Names.PREDICTIONS_STORE, Names.APPLIED_LABELS_STORE, Names.EARLY_LABELS_STORE, Names.EXPIRY_STORE,
+                        Names.JOIN_ACCOUNTING_STORE);
 
         KStream<String, Score> scores = joined.mapValues(value -> ((JoinOutput.Scored) value).score(),
                 Named.as(Names.TO_SCORE));
@@ -152,6 +153,8 @@ public final class LossTopology {
     private static void addJoinStores(StreamsBuilder builder) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PREDICTIONS_STORE),
                 Serdes.String(), JoinCodecs.storedPrediction()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.APPLIED_LABELS_STORE),
+                Serdes.String(), Serdes.ByteArray()));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.EARLY_LABELS_STORE),
                 Serdes.String(), JoinCodecs.earlyLabel()));
         builder.addStateStore(Stores.<Bytes, byte[]>keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.EXPIRY_STORE),

@@ -62,6 +62,8 @@ public final class Names {
     public static final String PREDICTION_WINDOW_PARTIALS_STORE = "join-prediction-window-partials";
     public static final String PREDICTIONS_STORE = "join-predictions";
     public static final String EARLY_LABELS_STORE = "join-early-labels";
+    /** The label applied to each scored prediction, and its score: beside the prediction, so it is not rewritten. */
+    public static final String APPLIED_LABELS_STORE = "join-applied-labels";
     public static final String EXPIRY_STORE = "join-expiry-index";
     public static final String JOIN_ACCOUNTING_STORE = "join-accounting";
     public static final String INTAKE_ACCOUNTING_STORE = "intake-accounting";

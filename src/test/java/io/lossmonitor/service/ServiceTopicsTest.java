@@ -92,7 +92,8 @@ class ServiceTopicsTest {
     void existingInternalTopicsMustTakeTheLargestRecordToo() {
         // Kafka Streams' names: <application.id>-<store>-changelog, <application.id>-<name>-repartition.
         assertThat(ServiceTopics.internalTopics("lm")).containsExactly("lm-join-predictions-changelog",
-                "lm-join-early-labels-changelog", "lm-intake-awaiting-schema-changelog", "lm-join-input-repartition");
+                "lm-join-early-labels-changelog", "lm-join-applied-labels-changelog", "lm-intake-awaiting-schema-changelog",
+                "lm-join-input-repartition");
         TopologyConfig raised = topology(Map.of("lossmonitor.max-scores", "20000"));
         // 2 x (16 x 20,000 + 32 KiB) + 40 x 20,000 + 4 KiB: more than a topic created with Kafka's 1 MB default takes.
         assertThat(raised.maxRecordBytes()).isEqualTo(1_509_632L);

@@ -95,6 +95,47 @@ public final class JoinCodecs {
         });
     }
 
+    private static final byte APPLIED_LABEL = 1;
+
+    private static final Serializer<StoredPrediction> APPLIED = BinaryWriter.serializer((w, s) -> {
+        PredictionEvent p = s.prediction();
+        LabelEvent l = s.label();
+        w.writeByte(APPLIED_LABEL).varintLengths();
+        w.writeLong(l.timestampMs()).writeInt(l.targetIndex()).writeDoubles(l.targetVector()).writeDouble(l.weight());
+        if (slimmable(s.score(), p, l)) {
+            w.writeByte(SCORE_SLIM);
+            writeSlimScore(w, s.score());
+        } else {
+            w.writeByte(SCORE_WHOLE);
+            writeScore(w, s.score());
+        }
+    });
+
+    /**
+     * What a label applied to its prediction adds to it, for the join's applied-labels store: the label, and the
+     * score it produced, slim as in {@link #storedPrediction()}. It is kept beside the prediction so that applying a
+     * label writes this, about a tenth of the prediction at 100 scores, instead of the prediction again. Read back
+     * with the prediction it belongs to ({@link #withApplied}).
+     */
+    public static byte[] encodeApplied(StoredPrediction scored) {
+        return APPLIED.serialize(null, scored);
+    }
+
+    /** {@code stored} (with its ids) with the label and score that {@link #encodeApplied} wrote for it. */
+    public static StoredPrediction withApplied(StoredPrediction stored, byte[] applied) {
+        BinaryReader r = new BinaryReader(applied);
+        int form = r.readByte();
+        if (form != APPLIED_LABEL) {
+            throw new IllegalStateException("unknown applied-label form " + form);
+        }
+        r.varintLengths();
+        PredictionEvent p = stored.prediction();
+        LabelEvent label = new LabelEvent(p.predictionId(), p.modelId(), r.readLong(), r.readInt(), r.readDoubles(),
+                r.readDouble());
+        Score score = r.readByte() == SCORE_WHOLE ? readScore(r) : readSlimScore(r, p, label);
+        return new StoredPrediction(p, stored.deadlineMs(), label, score);
+    }
+
     /** Whether the score's own copies of the prediction's and label's fields are theirs (always, as the join scores). */
     private static boolean slimmable(Score s, PredictionEvent p, LabelEvent l) {
         return !s.retraction() && Objects.equals(s.modelId(), p.modelId())

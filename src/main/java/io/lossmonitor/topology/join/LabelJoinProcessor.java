@@ -73,6 +73,8 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     private final ModelRules rules;
     private ProcessorContext<String, JoinOutput> context;
     private KeyValueStore<String, StoredPrediction> predictions;
+    /** The label applied to each scored prediction and its score ({@link JoinCodecs#encodeApplied}), by join key. */
+    private KeyValueStore<String, byte[]> appliedLabels;
     private KeyValueStore<String, EarlyLabel> early;
     private KeyValueStore<Bytes, byte[]> expiry;
     private TimestampedKeyValueStore<String, byte[]> specs;
@@ -98,6 +100,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     public void init(ProcessorContext<String, JoinOutput> context) {
         this.context = context;
         this.predictions = context.getStateStore(Names.PREDICTIONS_STORE);
+        this.appliedLabels = context.getStateStore(Names.APPLIED_LABELS_STORE);
         this.early = context.getStateStore(Names.EARLY_LABELS_STORE);
         this.expiry = context.getStateStore(Names.EXPIRY_STORE);
         this.specs = context.getStateStore(Names.MODEL_SPECS_STORE);
@@ -171,9 +174,12 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         if (stored.pending() && config.maxPending() > 0 && pending >= config.maxPending()) {
             evictOldestPending();
         }
-        predictions.put(key, stored);
         if (stored.pending()) {
+            predictions.put(key, stored);
             recent.put(key, stored);
+        } else {
+            predictions.put(key, new StoredPrediction(p, stored.deadlineMs(), null, null));
+            appliedLabels.put(key, JoinCodecs.encodeApplied(stored));
         }
         expiry.put(ExpiryIndex.key(stored.deadlineMs(), ExpiryIndex.PREDICTION, key), new byte[0]);
         if (stored.pending()) {
@@ -181,14 +187,22 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         }
     }
 
-    /** The stored prediction of {@code key}, with the ids its stored form leaves to the key. */
+    /**
+     * The stored prediction of {@code key}, with the ids its stored form leaves to the key, and the label applied to
+     * it, if any. (A prediction stored before the applied-labels store existed may carry its label itself; a label
+     * applied since, in that store, is the newer.)
+     */
     private StoredPrediction stored(String key) {
         StoredPrediction held = recent.get(key);
         if (held != null) {
             return held;
         }
         StoredPrediction stored = predictions.get(key);
-        return stored == null ? null : stored.withIds(key);
+        if (stored == null) {
+            return null;
+        }
+        byte[] label = appliedLabels.get(key);
+        return label == null ? stored.withIds(key) : JoinCodecs.withApplied(stored.withIds(key), label);
     }
 
     private void pending(String model, int delta) {
@@ -257,7 +271,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
             StoredPrediction after = applyFirst(key, stored, input);
             if (!after.pending()) {
                 recent.remove(key);
-                predictions.put(key, after);
+                appliedLabels.put(key, JoinCodecs.encodeApplied(after));
                 pending(label.modelId(), -1);
             }
             return;
@@ -280,8 +294,8 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         }
         emit(stored.score().asRetraction());
         emit(corrected);
-        recent.remove(key);
-        predictions.put(key, new StoredPrediction(stored.prediction(), stored.deadlineMs(), label, corrected));
+        appliedLabels.put(key, JoinCodecs.encodeApplied(
+                new StoredPrediction(stored.prediction(), stored.deadlineMs(), label, corrected)));
         accounting.increment(Accounting.LABELS, label.modelId(), Accounting.CORRECTED);
     }
 
@@ -341,6 +355,9 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
     private void evict(String key, StoredPrediction stored) {
         recent.remove(key);
         predictions.delete(key);
+        if (!stored.pending()) {
+            appliedLabels.delete(key);
+        }
         if (stored.pending()) {
             String model = stored.prediction().modelId();
             accounting.increment(Accounting.PREDICTIONS, model, Accounting.EXPIRED);

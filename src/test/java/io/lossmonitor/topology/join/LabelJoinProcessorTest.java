@@ -17,6 +17,7 @@ import io.lossmonitor.topology.TopologyConfig;
 import io.lossmonitor.topology.TopologySerdes;
 import io.lossmonitor.topology.join.JoinInput.LabelInput;
 import io.lossmonitor.topology.join.JoinInput.PredictionInput;
+import io.lossmonitor.topology.score.Score;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
@@ -48,6 +49,7 @@ class LabelJoinProcessorTest {
     private LabelJoinProcessor processor;
     private KeyValueStore<String, StoredPrediction> predictions;
     private KeyValueStore<Bytes, byte[]> expiry;
+    private KeyValueStore<String, byte[]> applied;
     private KeyValueStore<String, Long> accounting;
     private final AtomicInteger visited = new AtomicInteger();
     private AvroDeserializer<ModelSpec> specs;
@@ -58,6 +60,8 @@ class LabelJoinProcessorTest {
         context = new MockProcessorContext<>();
         predictions = add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.PREDICTIONS_STORE),
                 Serdes.String(), JoinCodecs.storedPrediction()).withLoggingDisabled().build());
+        applied = add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.APPLIED_LABELS_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
         add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.EARLY_LABELS_STORE), Serdes.String(),
                 JoinCodecs.earlyLabel()).withLoggingDisabled().build());
         expiry = countingRanges(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.EXPIRY_STORE),
@@ -139,6 +143,59 @@ class LabelJoinProcessorTest {
     private long count(String stream, String outcome) {
         Long v = accounting.get(Accounting.key(stream, "ranker", outcome));
         return v == null ? 0 : v;
+    }
+
+    @Test
+    void aLabelIsStoredBesideItsPredictionWhichIsNotWrittenAgain() {
+        String key = JoinKeys.of("ranker", "p");
+        process(new PredictionInput(prediction("p", T0)), T0);
+        process(label("p", T0 + 1_000, 2), T0 + 1_000);
+        assertThat(predictions.get(key).pending()).as("the stored prediction, as it was written").isTrue();
+        StoredPrediction scored = JoinCodecs.withApplied(predictions.get(key).withIds(key), applied.get(key));
+        assertThat(scored.label().targetIndex()).isEqualTo(2);
+        Score first = ((JoinOutput.Scored) outputs().get(0).value()).score();
+        assertThat(scored.score().numerator()).isEqualTo(first.numerator());
+
+        // A correction replaces the applied label; the prediction stays as it was.
+        process(label("p", T0 + 2_000, 0), T0 + 2_000);
+        assertThat(outputs()).hasSize(3);
+        assertThat(((JoinOutput.Scored) outputs().get(1).value()).score().retraction()).isTrue();
+        assertThat(JoinCodecs.withApplied(predictions.get(key).withIds(key), applied.get(key)).label().targetIndex())
+                .isZero();
+
+        // At the deadline both go.
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T0 + 7 * DAY);
+        assertThat(predictions.get(key)).isNull();
+        assertThat(applied.get(key)).isNull();
+        assertThat(count(Accounting.PREDICTIONS, Accounting.EXPIRED)).as("it was scored").isZero();
+    }
+
+    @Test
+    void aPredictionStoredWithItsLabelByAnEarlierVersionIsStillCorrectedAndExpired() {
+        String key = JoinKeys.of("ranker", "p");
+        process(new PredictionInput(prediction("p", T0)), T0);
+        process(label("p", T0 + 1_000, 2), T0 + 1_000);
+        Score first = ((JoinOutput.Scored) outputs().get(0).value()).score();
+        // As versions before the applied-labels store kept it: the label and score inside the stored prediction.
+        predictions.put(key, JoinCodecs.withApplied(predictions.get(key).withIds(key), applied.get(key)));
+        applied.delete(key);
+        // A fresh processor, as after an upgrade: nothing held in memory.
+        processor = new LabelJoinProcessor(config, specs);
+        processor.init(context);
+
+        process(label("p", T0 + 1_000, 2), T0 + 3_000);
+        assertThat(outputs()).as("the same label again is a duplicate").hasSize(1);
+        process(label("p", T0 + 2_000, 0), T0 + 4_000);
+        assertThat(outputs()).hasSize(3);
+        Score retraction = ((JoinOutput.Scored) outputs().get(1).value()).score();
+        assertThat(retraction.retraction()).isTrue();
+        assertThat(retraction.numerator()).isEqualTo(first.numerator());
+        assertThat(JoinCodecs.withApplied(predictions.get(key).withIds(key), applied.get(key)).label().targetIndex())
+                .isZero();
+
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T0 + 7 * DAY);
+        assertThat(predictions.get(key)).isNull();
+        assertThat(applied.get(key)).isNull();
     }
 
     @Test
