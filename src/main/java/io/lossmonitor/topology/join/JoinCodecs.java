@@ -65,15 +65,7 @@ public final class JoinCodecs {
             w.writeLong(s.deadlineMs());
             w.writeBoolean(s.label() != null);
             if (s.label() != null) {
-                LabelEvent l = s.label();
-                w.writeLong(l.timestampMs()).writeInt(l.targetIndex()).writeDoubles(l.targetVector()).writeDouble(l.weight());
-                if (slimmable(s.score(), p, l)) {
-                    w.writeByte(SCORE_SLIM);
-                    writeSlimScore(w, s.score());
-                } else {
-                    w.writeByte(SCORE_WHOLE);
-                    writeScore(w, s.score());
-                }
+                writeLabelAndScore(w, s);
             }
         }, r -> {
             int form = r.peekByte();
@@ -98,18 +90,22 @@ public final class JoinCodecs {
     private static final byte APPLIED_LABEL = 1;
 
     private static final Serializer<StoredPrediction> APPLIED = BinaryWriter.serializer((w, s) -> {
-        PredictionEvent p = s.prediction();
-        LabelEvent l = s.label();
         w.writeByte(APPLIED_LABEL).varintLengths();
+        writeLabelAndScore(w, s);
+    });
+
+    /** A scored prediction's label and score, the score slim when its prediction and label hold the rest. */
+    private static void writeLabelAndScore(BinaryWriter w, StoredPrediction s) {
+        LabelEvent l = s.label();
         w.writeLong(l.timestampMs()).writeInt(l.targetIndex()).writeDoubles(l.targetVector()).writeDouble(l.weight());
-        if (slimmable(s.score(), p, l)) {
+        if (slimmable(s.score(), s.prediction(), l)) {
             w.writeByte(SCORE_SLIM);
             writeSlimScore(w, s.score());
         } else {
             w.writeByte(SCORE_WHOLE);
             writeScore(w, s.score());
         }
-    });
+    }
 
     /**
      * What a label applied to its prediction adds to it, for the join's applied-labels store: the label, and the
