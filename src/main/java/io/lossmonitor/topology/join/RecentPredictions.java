@@ -23,7 +23,7 @@ import java.util.Map;
 final class RecentPredictions {
 
     private final long maxBytes;
-    private final LinkedHashMap<String, StoredPrediction> entries = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Held> entries = new LinkedHashMap<>();
     private long bytes;
 
     /** @param maxBytes the budget (0: keep nothing) */
@@ -36,7 +36,8 @@ final class RecentPredictions {
 
     /** The prediction stored under {@code key}, with its ids, or null if it is not held here. */
     StoredPrediction get(String key) {
-        return entries.get(key);
+        Held held = entries.get(key);
+        return held == null ? null : held.stored;
     }
 
     /** Holds {@code stored}, the value just written under {@code key}, evicting the oldest beyond the budget. */
@@ -46,20 +47,19 @@ final class RecentPredictions {
             remove(key);
             return;
         }
-        StoredPrediction previous = entries.put(key, stored);
-        bytes += size - (previous == null ? 0 : sizeOf(key, previous));
-        Iterator<Map.Entry<String, StoredPrediction>> oldest = entries.entrySet().iterator();
+        Held previous = entries.put(key, new Held(stored, size));
+        bytes += size - (previous == null ? 0 : previous.size);
+        Iterator<Held> oldest = entries.values().iterator();
         while (bytes > maxBytes) {
-            Map.Entry<String, StoredPrediction> e = oldest.next();
-            bytes -= sizeOf(e.getKey(), e.getValue());
+            bytes -= oldest.next().size;
             oldest.remove();
         }
     }
 
     void remove(String key) {
-        StoredPrediction removed = entries.remove(key);
+        Held removed = entries.remove(key);
         if (removed != null) {
-            bytes -= sizeOf(key, removed);
+            bytes -= removed.size;
         }
     }
 
@@ -83,6 +83,10 @@ final class RecentPredictions {
             size += 64 + stringBytes(segment.getKey()) + stringBytes(segment.getValue());
         }
         return size;
+    }
+
+    /** An entry with its size, estimated once. */
+    private record Held(StoredPrediction stored, long size) {
     }
 
     private static long stringBytes(String s) {
