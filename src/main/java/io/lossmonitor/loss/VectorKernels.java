@@ -3,6 +3,7 @@ package io.lossmonitor.loss;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,6 +27,53 @@ final class VectorKernels implements Kernels {
     private static final int BCE_TWO_PASS_MIN_LENGTH = 256;
     /** {@link #bceLogitsTwoPass}' exp(-|x|) per element, per thread (the kernels are shared), grown to the widest row. */
     private static final ThreadLocal<double[]> BCE_TAILS = ThreadLocal.withInitial(() -> new double[256]);
+    /**
+     * {@link #laneSum}'s folds, lane i taking lane i + half, as constants (C2 trusts static final fields, not array
+     * elements): for half = length / 2, / 4 and / 8, which covers every x86 and most ARM vector sizes.
+     */
+    private static final VectorShuffle<Double> FOLD_2 = fold(2);
+    private static final VectorShuffle<Double> FOLD_4 = fold(4);
+    private static final VectorShuffle<Double> FOLD_8 = fold(8);
+
+    private static VectorShuffle<Double> fold(int parts) {
+        int half = Math.max(1, S.length() / parts);
+        return VectorShuffle.fromOp(S, lane -> (lane + half) % S.length());
+    }
+
+    /**
+     * The sum of the lanes in one fixed order, a tree of halves ({@code ((l0 + l2) + (l1 + l3))} for four lanes).
+     * Not {@code reduceLanes(ADD)}: the Vector API lets that add floating-point lanes in any order, and the
+     * interpreter and C2 do add them differently, so one event's loss could differ in its last bit between two runs
+     * of one JVM, or between the service and the loss CLI. Lanewise adds and rearranges compute alike in both.
+     */
+    static double laneSum(DoubleVector v) {
+        int n = S.length();
+        if (n > 8) {
+            // Wider than any x86 vector: the same tree, in plain Java.
+            double[] lanes = v.toArray();
+            for (int half = n / 2; half >= 1; half /= 2) {
+                for (int i = 0; i < half; i++) {
+                    lanes[i] += lanes[i + half];
+                }
+            }
+            return lanes[0];
+        }
+        if (n >= 2) {
+            v = v.add(v.rearrange(FOLD_2));
+        }
+        if (n >= 4) {
+            v = v.add(v.rearrange(FOLD_4));
+        }
+        if (n >= 8) {
+            v = v.add(v.rearrange(FOLD_8));
+        }
+        return v.lane(0);
+    }
+
+    /** {@link #laneSum} of the lanes set in {@code mask} (the others count as +0.0, as {@code reduceLanes} takes them). */
+    static double laneSum(DoubleVector v, VectorMask<Double> mask) {
+        return laneSum(DoubleVector.zero(S).blend(v, mask));
+    }
 
     @Override
     public boolean allFinite(double[] x, int off, int n) {
@@ -81,7 +129,7 @@ final class VectorKernels implements Kernels {
             finite = v.fma(zero, finite);
         }
         double m = hi.reduceLanes(VectorOperators.MAX);
-        double check = finite.reduceLanes(VectorOperators.ADD);
+        double check = laneSum(finite);
         for (; c < n; c++) {
             m = Math.max(m, x[off + c]);
             check += x[off + c] * 0.0;
@@ -125,8 +173,8 @@ final class VectorKernels implements Kernels {
             sum = sum.add(VectorExp.expOrInfinity(d), below);
             atMax = atMax.add(one, rest.andNot(below));
         }
-        int maxima = (int) atMax.reduceLanes(VectorOperators.ADD);
-        return sum.reduceLanes(VectorOperators.ADD) + (maxima - 1);
+        int maxima = (int) laneSum(atMax);
+        return laneSum(sum) + (maxima - 1);
     }
 
     private static double tailJdkExp(double[] x, int off, int n, double m) {
@@ -141,8 +189,8 @@ final class VectorKernels implements Kernels {
             sum = sum.add(v.sub(m).lanewise(VectorOperators.EXP), below);
             atMax = atMax.add(one, below.not());
         }
-        double total = sum.reduceLanes(VectorOperators.ADD);
-        int maxima = (int) atMax.reduceLanes(VectorOperators.ADD);
+        double total = laneSum(sum);
+        int maxima = (int) laneSum(atMax);
         for (; c < n; c++) {
             double v = x[off + c];
             if (v < m) {
@@ -191,12 +239,12 @@ final class VectorKernels implements Kernels {
             moment = moment.add(e.mul(d), below);
             atMax = atMax.add(one, rest.andNot(below));
         }
-        double total = sum.reduceLanes(VectorOperators.ADD);
+        double total = laneSum(sum);
         if (total == Double.POSITIVE_INFINITY) {
             return false;
         }
-        out[0] = total + ((int) atMax.reduceLanes(VectorOperators.ADD) - 1);
-        out[1] = moment.reduceLanes(VectorOperators.ADD);
+        out[0] = total + ((int) laneSum(atMax) - 1);
+        out[1] = laneSum(moment);
         return true;
     }
 
@@ -216,8 +264,8 @@ final class VectorKernels implements Kernels {
         }
         // The rest through the scalar loop, whose tail counts one maximum out (-1): this part's own maxima all count.
         SCALAR.softmaxSums(x, off + c, n - c, m, out);
-        out[0] += sum.reduceLanes(VectorOperators.ADD) + atMax.reduceLanes(VectorOperators.ADD);
-        out[1] += moment.reduceLanes(VectorOperators.ADD);
+        out[0] += laneSum(sum) + laneSum(atMax);
+        out[1] += laneSum(moment);
     }
 
     @Override
@@ -264,7 +312,7 @@ final class VectorKernels implements Kernels {
             VectorMask<Double> rest = s.indexInRange(full, n);
             sum = sum.add(VectorExp.expOrInfinity(DoubleVector.fromArray(s, x, off + full, rest).sub(xt)), rest);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return laneSum(sum);
     }
 
     private static double targetTailJdkExp(double[] x, int off, int n, int t) {
@@ -297,8 +345,8 @@ final class VectorKernels implements Kernels {
             }
             sum = sum.add(v.sub(xt).lanewise(VectorOperators.EXP), lanes);
         }
-        double check = finite.reduceLanes(VectorOperators.ADD);
-        return check == 0.0 ? sum.reduceLanes(VectorOperators.ADD) : Double.NaN;
+        double check = laneSum(finite);
+        return check == 0.0 ? laneSum(sum) : Double.NaN;
     }
 
     @Override
@@ -313,7 +361,7 @@ final class VectorKernels implements Kernels {
             DoubleVector d = mv.sub(DoubleVector.fromArray(S, x, off + c));
             acc = w == null ? acc.add(d) : d.fma(DoubleVector.fromArray(S, w, c), acc);
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = laneSum(acc);
         for (; c < n; c++) {
             sum += (w == null ? 1.0 : w[c]) * (m - x[off + c]);
         }
@@ -350,7 +398,7 @@ final class VectorKernels implements Kernels {
             }
             acc = acc.add(l);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + bceLogitsRest(x, off, t, toff, c, n, w, p, out, outOff);
+        return laneSum(acc) + bceLogitsRest(x, off, t, toff, c, n, w, p, out, outOff);
     }
 
     /**
@@ -373,7 +421,7 @@ final class VectorKernels implements Kernels {
         if (out != null) {
             l.intoArray(out, outOff + from, rest);
         }
-        return l.reduceLanes(VectorOperators.ADD, rest);
+        return laneSum(l, rest);
     }
 
     /**
@@ -411,7 +459,7 @@ final class VectorKernels implements Kernels {
             }
             acc = acc.add(l);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + bceLogitsRest(x, off, t, toff, full, n, w, p, out, outOff);
+        return laneSum(acc) + bceLogitsRest(x, off, t, toff, full, n, w, p, out, outOff);
     }
 
     /** {@code log1p(exp(-|x|))}, the part of softplus(x) and softplus(-x) they share. */

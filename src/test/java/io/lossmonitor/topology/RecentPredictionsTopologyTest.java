@@ -61,9 +61,9 @@ class RecentPredictionsTopologyTest {
     }
 
     /**
-     * Equal, numbers within a few ulps: the loss core's vector kernels sum their lanes in whichever order the code
-     * that runs them (interpreter, C1, C2) uses, so one event's loss can differ in its last bit between two runs of
-     * one JVM, whatever this test varies.
+     * Equal, numbers within a few ulps. The lane sums are in a fixed order now (VectorKernels.laneSum: the first
+     * failure of this test was a 1-ulp difference from them), but the JDK's vector math functions, which the kernels
+     * use on machines with fewer than 8 lanes, are not specified to give the interpreter's and C2's results alike.
      */
     private static boolean sameWithinAnUlpOrTwo(JsonNode a, JsonNode b) {
         if (a.isNumber() && b.isNumber()) {
