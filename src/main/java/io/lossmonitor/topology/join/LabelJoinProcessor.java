@@ -174,16 +174,14 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         if (stored.pending() && config.maxPending() > 0 && pending >= config.maxPending()) {
             evictOldestPending();
         }
+        expiry.put(ExpiryIndex.key(stored.deadlineMs(), ExpiryIndex.PREDICTION, key), new byte[0]);
         if (stored.pending()) {
             predictions.put(key, stored);
             recent.put(key, stored);
+            pending(p.modelId(), 1);
         } else {
             predictions.put(key, new StoredPrediction(p, stored.deadlineMs(), null, null));
             appliedLabels.put(key, JoinCodecs.encodeApplied(stored));
-        }
-        expiry.put(ExpiryIndex.key(stored.deadlineMs(), ExpiryIndex.PREDICTION, key), new byte[0]);
-        if (stored.pending()) {
-            pending(p.modelId(), 1);
         }
     }
 
@@ -357,8 +355,7 @@ public final class LabelJoinProcessor implements Processor<String, JoinInput, St
         predictions.delete(key);
         if (!stored.pending()) {
             appliedLabels.delete(key);
-        }
-        if (stored.pending()) {
+        } else {
             String model = stored.prediction().modelId();
             accounting.increment(Accounting.PREDICTIONS, model, Accounting.EXPIRED);
             pending(model, -1);
