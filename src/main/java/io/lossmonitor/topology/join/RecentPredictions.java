@@ -11,11 +11,12 @@ import java.util.Map;
  * RocksDB (the read was the largest single cost of a label in the end-to-end profile). Labels that come later read
  * the store as before.
  *
- * <p>Why it never disagrees with the store: it holds only what the processor wrote to the store and has not since
- * overwritten or deleted (the processor removes a key here before it writes the store, and adds it after the write
- * succeeded, so a write that fails half-way leaves no entry); the processor is the store's only writer; and it is
- * created empty in the processor's {@code init}, which Kafka Streams calls again whenever the task's state may have
- * changed beneath it (a restoration, a dirty close and revival under exactly-once).
+ * <p>Why it never disagrees with the stores: it holds only pending predictions the processor wrote whose state has not
+ * changed since (the processor removes a key here before it changes that key's state, deleting the prediction or
+ * writing the label applied to it, and adds a key only after the prediction's write succeeded, so a write that fails
+ * half-way leaves no entry); the processor is the stores' only writer; and it is created empty in the processor's
+ * {@code init}, which Kafka Streams calls again whenever the task's state may have changed beneath it (a restoration,
+ * a dirty close and revival under exactly-once).
  *
  * <p>Oldest out first: a prediction waits for one label, so the order it was stored in is the order its label is
  * likeliest to have come by.
